@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/runner"
+)
+
+// engineFor builds the engine for a command with the view chosen by flags.
+func engineFor(cmd *cobra.Command, f *commonFlags) (*runner.Engine, view) {
+	v := newView(f.logFormat, cmd.OutOrStdout(), cmd.ErrOrStderr())
+	return &runner.Engine{Connect: connectPostgres, Events: v.event, Version: Version}, v
+}
+
+func newRunCmd(code *int) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [selectors...]",
+		Short: "Build the selected models in the warehouse, in dependency order",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(args)
+			if err != nil {
+				return err
+			}
+			eng, v := engineFor(cmd, f)
+			res, err := eng.Run(cmd.Context(), opts)
+			*code = exitCode(cmd.Context(), v, res, err)
+			return nil
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func newCompileCmd(code *int) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   "compile [selectors...]",
+		Short: "Render the selected models into target/compiled without touching a database",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(args)
+			if err != nil {
+				return err
+			}
+			eng, v := engineFor(cmd, f)
+			c, err := eng.Compile(cmd.Context(), opts)
+			if err != nil {
+				*code = exitCode(cmd.Context(), v, nil, err)
+				return nil
+			}
+			v.compiled(c)
+			return nil
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func newListCmd(code *int) *cobra.Command {
+	f := &commonFlags{}
+	var output string
+	cmd := &cobra.Command{
+		Use:     "ls [selectors...]",
+		Aliases: []string{"list"},
+		Short:   "List the selected nodes without touching a database",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(args)
+			if err != nil {
+				return err
+			}
+			if output != "name" && output != "path" && output != "selector" && output != "json" {
+				return fmt.Errorf("--output must be selector, name, path or json, got %q", output)
+			}
+			eng, v := engineFor(cmd, f)
+			nodes, err := eng.List(cmd.Context(), opts)
+			if err != nil {
+				*code = exitCode(cmd.Context(), v, nil, err)
+				return nil
+			}
+			printList(cmd.OutOrStdout(), nodes, output)
+			return nil
+		},
+	}
+	f.register(cmd, false)
+	cmd.Flags().StringVarP(&output, "output", "o", "selector", "selector (FQN with dots), name, path or json")
+	return cmd
+}
+
+func printList(w io.Writer, nodes []*runner.Node, output string) {
+	for _, n := range nodes {
+		switch output {
+		case "name":
+			fmt.Fprintln(w, n.Model.Name)
+		case "path":
+			fmt.Fprintln(w, n.Model.Path)
+		case "json":
+			fmt.Fprintf(w, "{\"unique_id\":%q,\"name\":%q,\"resource_type\":\"model\",\"original_file_path\":%q}\n", n.ID, n.Model.Name, n.Model.Path)
+		default:
+			fmt.Fprintln(w, strings.Join(n.Model.FQN, "."))
+		}
+	}
+}
+
+func newDebugCmd(code *int) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   "debug",
+		Short: "Check the project, the profile and the connection, and say what is wrong",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(nil)
+			if err != nil {
+				return err
+			}
+			eng, v := engineFor(cmd, f)
+			rep, err := eng.Debug(cmd.Context(), opts)
+			v.debug(rep, err)
+			if err != nil {
+				*code = exitCode(cmd.Context(), nil, nil, err)
+			}
+			return nil
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+// exitCode reports err through v (when given) and maps the outcome to an
+// exit code.
+func exitCode(ctx context.Context, v view, res *runner.RunResult, err error) int {
+	if err != nil {
+		if v != nil {
+			v.failure(err)
+		}
+		var ce *runner.ConnectError
+		switch {
+		case ctx.Err() != nil:
+			return ExitFailed // the signal handler's code wins in Main
+		case runner.IsLoadError(err), errors.As(err, &ce):
+			return ExitBadInput
+		default:
+			return ExitFailed
+		}
+	}
+	if res != nil && res.Failed() {
+		return ExitFailed
+	}
+	return ExitOK
+}

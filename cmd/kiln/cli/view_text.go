@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/runner"
+	"github.com/kiln-dev/kiln/runner/diag"
+)
+
+// textView prints one line per finished node and a summary, for people.
+type textView struct {
+	out, err io.Writer
+}
+
+func stamp() string { return time.Now().Format("15:04:05") }
+
+func (v *textView) event(ev runner.Event) {
+	switch e := ev.(type) {
+	case runner.Warned:
+		fmt.Fprintln(v.err, e.Diagnostic.Error())
+	case runner.RunStarted:
+		fmt.Fprintf(v.out, "%s  Running %d models on target %s (schema %s) with %d threads\n",
+			stamp(), e.Nodes, e.Target, e.Schema, e.Threads)
+	case runner.NodeFinished:
+		v.nodeFinished(e)
+	case runner.RunFinished:
+		r := e.Result
+		fmt.Fprintf(v.out, "%s  Finished in %.2fs.\n", stamp(), e.Duration.Seconds())
+		fmt.Fprintf(v.out, "PASS=%d ERROR=%d SKIP=%d", r.Count(runner.Success), r.Count(runner.Error), r.Count(runner.Skipped))
+		if n := r.Count(runner.Cancelled); n > 0 {
+			fmt.Fprintf(v.out, " CANCELLED=%d", n)
+		}
+		fmt.Fprintf(v.out, " TOTAL=%d\n", len(r.Nodes))
+	}
+}
+
+func (v *textView) nodeFinished(e runner.NodeFinished) {
+	r := e.Result
+	var status, detail string
+	switch r.Status {
+	case runner.Success:
+		status, detail = "OK", fmt.Sprintf("[%s in %.2fs]", r.Message, e.Duration.Seconds())
+	case runner.Error:
+		status, detail = "ERROR", fmt.Sprintf("[ERROR in %.2fs]", e.Duration.Seconds())
+	case runner.Skipped:
+		status, detail = "SKIP", "["+r.Message+"]"
+	case runner.Cancelled:
+		status, detail = "CANCEL", "["+r.Message+"]"
+	}
+	fmt.Fprintf(v.out, "%s  %d of %d %-6s %-5s %s %s\n", stamp(), e.Index, e.Total, status,
+		e.Node.Materialized, dots(e.Node.Relation, 44), detail)
+	if r.Status == runner.Error {
+		where := e.Node.Path
+		if r.Position != nil {
+			where = r.Position.String()
+		}
+		fmt.Fprintf(v.out, "    %s: %s\n", where, r.Message)
+	}
+}
+
+func dots(s string, width int) string {
+	if len(s) >= width {
+		return s
+	}
+	return s + " " + strings.Repeat(".", width-len(s)-1)
+}
+
+func (v *textView) failure(err error) {
+	var list diag.List
+	if errors.As(err, &list) {
+		for _, d := range list {
+			fmt.Fprintln(v.err, d.Error())
+		}
+		fmt.Fprintf(v.err, "kiln: %d %s; nothing was run\n", len(list), plural(len(list), "error", "errors"))
+		return
+	}
+	fmt.Fprintln(v.err, "kiln: "+err.Error())
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (v *textView) compiled(c *runner.Compiled) {
+	for _, id := range c.Selected {
+		fmt.Fprintln(v.out, c.Nodes[id].CompiledPath)
+	}
+	fmt.Fprintf(v.out, "%s  Compiled %d models.\n", stamp(), len(c.Selected))
+}
+
+func (v *textView) debug(r *runner.DebugReport, err error) {
+	if r != nil {
+		fmt.Fprintf(v.out, "project:    %s (%d models) OK\n", r.Project, r.Models)
+		fmt.Fprintf(v.out, "profile:    %s OK\n", r.ProfilePath)
+		fmt.Fprintf(v.out, "target:     %s\n", r.Target)
+		if r.Connected {
+			fmt.Fprintf(v.out, "connection: OK (%dms)\n", r.Latency.Milliseconds())
+		}
+	}
+	if err != nil {
+		v.failure(err)
+		return
+	}
+	fmt.Fprintln(v.out, "All checks passed.")
+}

@@ -1,0 +1,164 @@
+package features
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cucumber/godog"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kiln-dev/kiln/internal/pgtest"
+)
+
+// suite is set once by TestMain before any test runs and only read after.
+var suite *harness
+
+// harness is what all scenarios share: read-only values, a connection pool
+// and a counter for unique schema names.
+type harness struct {
+	opts     godog.Options
+	bin      string          // the kiln binary
+	setupErr error           // why bin or the server is unusable, reported by TestFeatures
+	server   *pgtest.Server  // nil when setupErr says why
+	conn     *pgx.ConnConfig // parsed server URL
+	db       *pool
+	tmp      string // holds the binary and every scenario's project dir
+	example  string // absolute path of ../models_example
+	keep     bool   // KILN_FEATURES_KEEP: leave failed scenarios' dirs and schemas behind
+	next     atomic.Int64
+}
+
+func TestMain(m *testing.M) {
+	opts := godog.Options{
+		Format:      "pretty",
+		Paths:       []string{"."},
+		Strict:      true,
+		Concurrency: 4,
+	}
+	usage := flag.CommandLine.Usage
+	godog.BindFlags("godog.", flag.CommandLine, &opts) // -godog.tags, -godog.paths, ...
+	flag.CommandLine.Usage = usage                     // BindFlags replaces it; keep go test's
+	flag.Parse()
+	if p := os.Getenv("KILN_FEATURES"); p != "" {
+		opts.Paths = strings.Split(p, ",")
+	}
+
+	h, err := setup(context.Background(), opts)
+	if err != nil {
+		h.setupErr = err
+	}
+	suite = h
+	code := m.Run()
+	h.close()
+	os.Exit(code)
+}
+
+// setup builds kiln and opens the database. It always returns a harness so
+// that TestFeatures can report what went wrong.
+func setup(ctx context.Context, opts godog.Options) (*harness, error) {
+	h := &harness{opts: opts, keep: os.Getenv("KILN_FEATURES_KEEP") != ""}
+	var err error
+	if h.tmp, err = os.MkdirTemp("", "kiln-features-"); err != nil {
+		return h, err
+	}
+	if h.example, err = filepath.Abs(filepath.Join("..", "models_example")); err != nil {
+		return h, err
+	}
+	if h.bin, err = buildKiln(h.tmp); err != nil {
+		return h, err
+	}
+	if h.server, err = pgtest.Open(ctx); err != nil {
+		return h, err
+	}
+	if h.conn, err = pgx.ParseConfig(h.server.URL); err != nil {
+		return h, fmt.Errorf("parse the server URL: %w", err)
+	}
+	h.db = newPool(h.conn)
+	return h, nil
+}
+
+// buildKiln builds ./cmd/kiln into dir, or returns $KILN_BIN when set.
+func buildKiln(dir string) (string, error) {
+	if bin := os.Getenv("KILN_BIN"); bin != "" {
+		return filepath.Abs(bin)
+	}
+	bin := filepath.Join(dir, "kiln")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kiln-dev/kiln/cmd/kiln")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/kiln: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func (h *harness) close() {
+	if h.db != nil {
+		h.db.close()
+	}
+	if h.server != nil {
+		h.server.Stop()
+	}
+	if h.tmp != "" && !h.keep {
+		os.RemoveAll(h.tmp)
+	}
+}
+
+func TestFeatures(t *testing.T) {
+	if suite.setupErr != nil {
+		t.Fatalf("feature tests cannot start: %v", suite.setupErr)
+	}
+	opts := suite.opts
+	opts.TestingT = t
+	status := godog.TestSuite{
+		Name:                "kiln",
+		ScenarioInitializer: suite.initScenario,
+		Options:             &opts,
+	}.Run()
+	if status != 0 && !t.Failed() {
+		t.Fatalf("godog exited with status %d", status)
+	}
+}
+
+// initScenario registers the steps on a fresh scenario state. It runs once
+// per scenario, possibly on several goroutines at once.
+func (h *harness) initScenario(sc *godog.ScenarioContext) {
+	s := &scenario{h: h, env: map[string]string{}}
+	sc.Before(s.before)
+	sc.After(s.after)
+
+	// Project and environment (steps_project_test.go).
+	sc.Step(`^a project "([^"]*)"$`, s.aProject)
+	sc.Step(`^a project "([^"]*)" with dbt_project\.yml:$`, s.aProjectWith)
+	sc.Step(`^(?:a|the) file "([^"]*)" (?:containing|with):$`, s.aFile)
+	sc.Step(`^the file "([^"]*)" is removed$`, s.fileRemoved)
+	sc.Step(`^the example project$`, s.exampleProject)
+	sc.Step(`^the environment variable "([^"]*)" is "([^"]*)"$`, s.envVar)
+
+	// Running kiln and its output (steps_run_test.go).
+	sc.Step(`^I run "(kiln(?:\s.*)?)"( without a database)?$`, s.run)
+	sc.Step(`^the exit code is (\d+)$`, s.exitCode)
+	sc.Step(`^the output (contains|does not contain) "(.*)"$`, s.outputContains)
+	sc.Step(`^the output contains:$`, s.outputContainsLines)
+	sc.Step(`^stderr contains "(.*)"$`, s.stderrContains)
+	sc.Step(`^the line for "([^"]*)" contains "(.*)"$`, s.lineContains)
+
+	// The database (steps_db_test.go).
+	sc.Step(`^the database has:$`, s.databaseHas)
+	sc.Step(`^the relation "([^"]*)" is an? (table|view)$`, s.relationIs)
+	sc.Step(`^the relation "([^"]*)" does not exist$`, s.relationAbsent)
+	sc.Step(`^the query "(.*)" returns:$`, s.queryReturns)
+	sc.Step(`^the query "(.*)" returns (\d+) rows?$`, s.queryReturnsN)
+	sc.Step(`^the table "([^"]*)" has (\d+) rows?$`, s.tableHasN)
+	sc.Step(`^no relation in the schema matches "([^"]*)"$`, s.noRelationMatches)
+
+	// Files the run left behind (steps_files_test.go).
+	sc.Step(`^the file "([^"]*)" (exists|does not exist)$`, s.fileExists)
+	sc.Step(`^the file "([^"]*)" (contains|does not contain) "(.*)"$`, s.fileContains)
+	sc.Step(`^the JSON file "([^"]*)" has "([^"]*)" equal to "(.*)"$`, s.jsonEquals)
+}

@@ -1,0 +1,460 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kiln-dev/kiln/dag"
+	"github.com/kiln-dev/kiln/runner/diag"
+	"github.com/kiln-dev/kiln/runner/jinja"
+	"github.com/kiln-dev/kiln/runner/project"
+	"github.com/kiln-dev/kiln/runner/selector"
+	"github.com/kiln-dev/kiln/runner/warehouse"
+)
+
+// Node is a model ready to run: final config, relation and compiled SQL.
+type Node struct {
+	ID           string
+	Model        *project.Model
+	Config       project.Config
+	Relation     warehouse.Relation
+	DependsOn    []string // node ids, sorted
+	SourceDeps   []string // source ids, sorted
+	SQL          string   // compiled SQL; empty until rendered with final relations
+	CompiledPath string   // target/compiled/<project>/<model path>, relative to the project
+
+	handed map[string]warehouse.Relation // relations handed out during the first render
+	result jinja.Result
+}
+
+// Compiled is a loaded, rendered and validated project: the plan.
+type Compiled struct {
+	Project     *project.Project
+	Target      *project.Target
+	ProfilePath string
+	Vars        map[string]any
+	Nodes       map[string]*Node
+	Sources     map[string]*SourceNode
+	Graph       *dag.Graph[string]
+	Selected    []string // node ids, sorted
+	env         *jinja.Env
+	projectDir  string
+}
+
+// depth says how far compile goes.
+type depth int
+
+const (
+	parseOnly depth = iota // refs and configs: enough for ls
+	fullSQL                // final SQL with final relations
+)
+
+// load reads the project and the profile, renders every enabled model,
+// validates the graph, and selects nodes. Every problem found is returned
+// together, as a diag.List, before anything touches a database.
+func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, error) {
+	dir := opts.ProjectDir
+	if dir == "" {
+		dir = "."
+	}
+	proj, err := project.Load(os.DirFS(dir), project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv})
+	if proj != nil {
+		for _, w := range proj.Warnings {
+			e.emit(Warned{Diagnostic: w})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	target, profilePath, err := project.LoadProfile(project.ProfileOptions{
+		ProfilesDir: opts.ProfilesDir,
+		ProjectDir:  dir,
+		Profile:     proj.ProfileName,
+		Target:      opts.Target,
+		Vars:        opts.Vars,
+		EnvVar:      e.lookupEnv,
+		HomeDir:     e.homeDir(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if opts.Threads > 0 {
+		target.Threads = opts.Threads
+	}
+	if target.Threads <= 0 {
+		target.Threads = 1
+	}
+	env, err := jinja.NewEnv(macroFiles(proj))
+	if err != nil {
+		return nil, err
+	}
+	c := &Compiled{
+		Project:     proj,
+		Target:      target,
+		ProfilePath: profilePath,
+		Vars:        mergeVars(proj.Vars, opts.Vars),
+		Nodes:       map[string]*Node{},
+		env:         env,
+		projectDir:  dir,
+	}
+	var errs diag.List
+	errs.Add(c.loadSources(e))
+	errs.Add(c.renderAll(ctx, e, false))
+	errs.Add(c.resolve())
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	sel, err := selector.Parse(opts.Select, opts.Exclude)
+	if err != nil {
+		return nil, err
+	}
+	c.Selected = sel.Select(c.selectorNodes(), c.Graph)
+	if d == fullSQL {
+		if err := c.renderAll(ctx, e, true); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func mergeVars(project, cli map[string]any) map[string]any {
+	out := make(map[string]any, len(project)+len(cli))
+	for k, v := range project {
+		out[k] = v
+	}
+	for k, v := range cli {
+		out[k] = v
+	}
+	return out
+}
+
+// NodeID is dbt's unique id of a model.
+func NodeID(projectName, model string) string { return "model." + projectName + "." + model }
+
+// renderAll renders models concurrently. The first pass renders every
+// enabled model with provisional relations (from the configs known before
+// rendering), records refs and config() calls, and creates the nodes. The
+// final pass re-renders only the selected nodes whose first render was handed
+// a relation that has since changed (a config() call set schema or alias),
+// so that compiled SQL always names final relations.
+func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
+	var models []*project.Model
+	if final {
+		for _, id := range c.Selected {
+			n := c.Nodes[id]
+			if c.needsRerender(n) {
+				models = append(models, n.Model)
+			} else {
+				n.SQL = n.result.SQL
+			}
+		}
+	} else {
+		for _, m := range c.Project.Models {
+			if m.Config.Enabled() {
+				models = append(models, m)
+			}
+		}
+	}
+	provisional := c.provisionalRelations()
+	results := make([]jinja.Result, len(models))
+	handed := make([]map[string]warehouse.Relation, len(models))
+	var mu sync.Mutex
+	var errs diag.List
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, m := range models {
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			res, got, err := c.render(e, m, provisional, final)
+			if err != nil {
+				mu.Lock()
+				errs.Add(err)
+				mu.Unlock()
+				return nil
+			}
+			results[i], handed[i] = res, got
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	for i, m := range models {
+		id := NodeID(c.Project.Name, m.Name)
+		if final {
+			c.Nodes[id].SQL = results[i].SQL
+			continue
+		}
+		c.Nodes[id] = &Node{
+			ID:           id,
+			Model:        m,
+			CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, m.Path),
+			handed:       handed[i],
+			result:       results[i],
+		}
+	}
+	return nil
+}
+
+// render renders one model. In the first pass ref() hands out provisional
+// relations and never fails, so that unknown refs are reported later, all
+// together, with their lines; in the final pass it hands out final ones.
+func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]warehouse.Relation, final bool) (jinja.Result, map[string]warehouse.Relation, error) {
+	id := NodeID(c.Project.Name, m.Name)
+	handed := map[string]warehouse.Relation{}
+	relationOf := func(name string) warehouse.Relation {
+		if final {
+			if n, ok := c.Nodes[NodeID(c.Project.Name, name)]; ok {
+				return n.Relation
+			}
+		}
+		if r, ok := provisional[name]; ok {
+			return r
+		}
+		return warehouse.Relation{Database: c.Target.DBName, Schema: c.Target.Schema, Name: name}
+	}
+	this := relationOf(m.Name)
+	handed[m.Name] = this
+	ctx := jinja.Context{
+		Node: id,
+		Ref: func(name string) (warehouse.Relation, error) {
+			r := relationOf(name)
+			handed[name] = r
+			return r, nil
+		},
+		Source: func(src, table string) (warehouse.Relation, error) {
+			s, ok := c.Sources[SourceID(c.Project.Name, src, table)]
+			if !ok {
+				return warehouse.Relation{Schema: src, Name: table}, nil
+			}
+			return s.Relation, nil
+		},
+		Var:     c.lookupVar,
+		EnvVar:  e.lookupEnv,
+		This:    &this,
+		Target:  c.targetContext(),
+		Execute: true,
+	}
+	res, err := c.env.Render(jinja.File{Path: m.Path, Source: m.Source}, ctx)
+	return res, handed, err
+}
+
+// needsRerender reports whether the first render of n used a relation that
+// is not final.
+func (c *Compiled) needsRerender(n *Node) bool {
+	for name, r := range n.handed {
+		dep, ok := c.Nodes[NodeID(c.Project.Name, name)]
+		if ok && dep.Relation != r {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Compiled) provisionalRelations() map[string]warehouse.Relation {
+	out := make(map[string]warehouse.Relation, len(c.Project.Models))
+	for _, m := range c.Project.Models {
+		out[m.Name] = relationFor(c.Target, m.Name, m.Config)
+	}
+	return out
+}
+
+func (c *Compiled) lookupVar(name string) (any, bool) {
+	v, ok := c.Vars[name]
+	return v, ok
+}
+
+func (c *Compiled) targetContext() map[string]any {
+	t := c.Target
+	return map[string]any{
+		"name":         t.Name,
+		"profile_name": t.Profile,
+		"schema":       t.Schema,
+		"dbname":       t.DBName,
+		"database":     t.DBName,
+		"type":         t.Type,
+		"threads":      t.Threads,
+		"user":         t.User,
+		"host":         t.Host,
+		"port":         t.Port,
+	}
+}
+
+// resolve merges each model's config() into its config, drops models that
+// disable themselves, fixes relations, checks refs and sources, and builds
+// the graph. It reports every problem at once.
+func (c *Compiled) resolve() error {
+	var errs diag.List
+	ids := make([]string, 0, len(c.Nodes))
+	for id, n := range c.Nodes {
+		n.Config = n.Model.Config.Merge(project.Config(n.result.Config))
+		if len(n.result.Config) > 0 {
+			for _, d := range project.CheckConfig(project.Config(n.result.Config), n.Model.Path, n.result.ConfigLine) {
+				d.Node = id
+				errs = append(errs, d)
+			}
+		}
+		if !n.Config.Enabled() {
+			delete(c.Nodes, id)
+			continue
+		}
+		n.Relation = relationFor(c.Target, n.Model.Name, n.Config)
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+
+	names := c.modelNames()
+	owner := map[warehouse.Relation]string{}
+	g := dag.New[string]()
+	for _, id := range ids {
+		n := c.Nodes[id]
+		g.Add(id)
+		if prev, ok := owner[n.Relation.Key()]; ok {
+			errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Node: id,
+				Message: "models '" + c.Nodes[prev].Model.Name + "' and '" + n.Model.Name + "' both build " + n.Relation.Schema + "." + n.Relation.Name,
+				Hint:    "give one of them another alias or schema"})
+		}
+		owner[n.Relation.Key()] = id
+		if err := checkMaterialization(n); err != nil {
+			errs = append(errs, err)
+		}
+		deps := map[string]bool{}
+		for _, call := range n.result.Refs {
+			name := call.Args[len(call.Args)-1]
+			depID := NodeID(c.Project.Name, name)
+			if _, ok := c.Nodes[depID]; ok {
+				deps[depID] = true
+				continue
+			}
+			d := &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id}
+			if c.isDisabledModel(name) {
+				d.Message = "ref to disabled model '" + name + "'"
+				d.Hint = "enable it, or remove the ref"
+			} else {
+				d.Message = "unknown ref '" + name + "'"
+				d.Hint = diag.Suggest(name, names)
+			}
+			errs = append(errs, d)
+		}
+		srcDeps := map[string]bool{}
+		for _, call := range n.result.Sources {
+			if len(call.Args) != 2 {
+				errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id, Message: "source() takes a source name and a table name"})
+				continue
+			}
+			sid := SourceID(c.Project.Name, call.Args[0], call.Args[1])
+			if _, ok := c.Sources[sid]; ok {
+				srcDeps[sid] = true
+				continue
+			}
+			errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id,
+				Message: "unknown source '" + call.Args[0] + "." + call.Args[1] + "'",
+				Hint:    diag.Suggest(call.Args[0]+"."+call.Args[1], c.sourceNames())})
+		}
+		n.DependsOn = sortedKeys(deps)
+		n.SourceDeps = sortedKeys(srcDeps)
+		for _, dep := range n.DependsOn {
+			g.Connect(id, dep)
+		}
+	}
+	for _, cycle := range g.Cycles() {
+		parts := make([]string, 0, len(cycle)+1)
+		for _, id := range cycle {
+			parts = append(parts, c.Nodes[id].Model.Name)
+		}
+		parts = append(parts, parts[0])
+		first := c.Nodes[cycle[0]]
+		errs = append(errs, &diag.Diagnostic{File: first.Model.Path, Node: first.ID,
+			Message: "dependency cycle: " + strings.Join(parts, " -> "),
+			Hint:    "remove one of these refs"})
+	}
+	c.Graph = g
+	return errs.Err()
+}
+
+// checkMaterialization rejects materializations this version cannot build,
+// before anything runs.
+func checkMaterialization(n *Node) *diag.Diagnostic {
+	switch m := n.Config.Materialized(); m {
+	case "view", "table":
+		return nil
+	default:
+		return &diag.Diagnostic{File: n.Model.Path, Line: n.result.ConfigLine, Node: n.ID,
+			Message: "materialized='" + m + "' is not supported yet",
+			Hint:    "use 'view' or 'table'"}
+	}
+}
+
+func (c *Compiled) modelNames() []string {
+	names := make([]string, 0, len(c.Nodes))
+	for _, n := range c.Nodes {
+		names = append(names, n.Model.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (c *Compiled) isDisabledModel(name string) bool {
+	for _, m := range c.Project.Models {
+		if m.Name == name {
+			return true // it exists but has no enabled node
+		}
+	}
+	return false
+}
+
+func (c *Compiled) selectorNodes() []selector.Node {
+	out := make([]selector.Node, 0, len(c.Nodes))
+	for _, id := range c.Graph.Nodes() {
+		n := c.Nodes[id]
+		out = append(out, selector.Node{
+			ID:           id,
+			Name:         n.Model.Name,
+			ResourceType: "model",
+			Path:         n.Model.Path,
+			Package:      c.Project.Name,
+			FQN:          n.Model.FQN,
+			Tags:         n.Config.Tags(),
+			Config:       n.Config,
+		})
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsLoadError reports whether err is about the project, the profile or the
+// command line (exit code 2) rather than about running models.
+func IsLoadError(err error) bool {
+	var list diag.List
+	var d *diag.Diagnostic
+	return errors.As(err, &list) || errors.As(err, &d)
+}
+
+func macroFiles(p *project.Project) []jinja.File {
+	out := make([]jinja.File, len(p.Macros))
+	for i, m := range p.Macros {
+		out[i] = jinja.File{Path: m.Path, Source: m.Source}
+	}
+	return out
+}

@@ -1,0 +1,13 @@
+package runner
+
+// Options are what a command line asks of the engine, already parsed.
+type Options struct {
+	ProjectDir  string
+	ProfilesDir string
+	Target      string
+	Vars        map[string]any // from --vars; beat project vars
+	Threads     int            // 0: the profile's threads
+	Select      []string
+	Exclude     []string
+	FailFast    bool
+}

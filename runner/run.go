@@ -1,0 +1,213 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kiln-dev/kiln/dag"
+	"github.com/kiln-dev/kiln/runner/warehouse"
+)
+
+// ConnectError means the warehouse could not be reached: the profile is
+// wrong or the server is down. Nothing was executed.
+type ConnectError struct{ Err error }
+
+func (e *ConnectError) Error() string { return "cannot connect to the warehouse: " + e.Err.Error() }
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Run compiles the project and materializes the selected models in DAG
+// order, up to Target.Threads at once. It returns a load error (nothing
+// executed), or a RunResult saying what happened to every selected node.
+func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
+	started := time.Now()
+	c, err := e.load(ctx, opts, fullSQL)
+	if err != nil {
+		return nil, err
+	}
+	invocation := newInvocationID()
+	if err := c.writeCompiled(); err != nil {
+		return nil, err
+	}
+	wh, err := e.Connect(ctx, c.Target, c.Target.Threads)
+	if err != nil {
+		return nil, &ConnectError{Err: err}
+	}
+	defer wh.Close()
+
+	e.emit(RunStarted{InvocationID: invocation, Command: "run", Project: c.Project.Name,
+		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
+		Nodes: len(c.Selected), At: started})
+	res := &RunResult{InvocationID: invocation, Command: "run", Started: started}
+	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected)}
+	err = x.run(ctx, opts.FailFast)
+	res.Duration = time.Since(started)
+	if werr := e.writeArtifacts(c, invocation, "run", res); werr != nil && err == nil {
+		err = werr
+	}
+	e.emit(RunFinished{Result: res, Duration: res.Duration})
+	return res, err
+}
+
+// execution is the state of one run over the selected subgraph.
+type execution struct {
+	engine     *Engine
+	compiled   *Compiled
+	wh         warehouse.Warehouse
+	invocation string
+	total      int
+
+	mu     sync.Mutex // guards result, index and event emission
+	result *RunResult
+	index  int
+}
+
+func (x *execution) run(ctx context.Context, failFast bool) error {
+	c := x.compiled
+	catalog, err := x.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	g := c.Graph.Reduce(inSet(c.Selected))
+	walkCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := g.Walk(walkCtx, dag.WalkOptions[string]{
+		Limit: c.Target.Threads,
+		OnSkip: func(id, cause string) {
+			x.finish(c.Nodes[id], NodeResult{NodeID: id, Status: Skipped, Cause: cause, RowsAffected: -1,
+				Message: "skipped: upstream " + c.Nodes[cause].Model.Name + " failed", Started: time.Now()})
+		},
+	}, func(ctx context.Context, id string) error {
+		err := x.build(ctx, c.Nodes[id], catalog)
+		if err != nil && failFast {
+			cancel()
+		}
+		return err
+	})
+	for _, id := range sortedResultIDs(results) {
+		if r := results[id]; r.Status == dag.Cancelled {
+			n := c.Nodes[id]
+			msg := "cancelled"
+			if failFast && ctx.Err() == nil {
+				msg = "not run: --fail-fast stopped the run after a failure"
+			}
+			x.finish(n, NodeResult{NodeID: id, Status: Cancelled, Message: msg, RowsAffected: -1, Started: time.Now()})
+		}
+	}
+	return nil
+}
+
+// prepare reads the catalog of every schema the selection writes to, in one
+// query, and creates the schemas.
+func (x *execution) prepare(ctx context.Context) (warehouse.Catalog, error) {
+	seen := map[string]bool{}
+	var schemas []string
+	for _, id := range x.compiled.Selected {
+		s := x.compiled.Nodes[id].Relation.Schema
+		if !seen[s] {
+			seen[s] = true
+			schemas = append(schemas, s)
+		}
+	}
+	sort.Strings(schemas)
+	if len(schemas) == 0 {
+		return warehouse.Catalog{}, nil
+	}
+	catalog, err := x.wh.Catalog(ctx, schemas)
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
+	for _, s := range schemas {
+		if err := x.wh.CreateSchema(ctx, s); err != nil {
+			return nil, fmt.Errorf("creating schema %s: %w", s, err)
+		}
+	}
+	return catalog, nil
+}
+
+func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalog) error {
+	started := time.Now()
+	x.mu.Lock()
+	x.index++
+	index := x.index
+	x.engine.emit(NodeStarted{Node: x.compiled.info(n), Index: index, Total: x.total, At: started})
+	x.mu.Unlock()
+
+	br, err := x.wh.Build(ctx, warehouse.Build{
+		NodeID:       n.ID,
+		Relation:     n.Relation,
+		Materialized: n.Config.Materialized(),
+		SQL:          n.SQL,
+		Existing:     catalog.Lookup(n.Relation),
+		InvocationID: x.invocation,
+	})
+	nr := NodeResult{NodeID: n.ID, Status: Success, RowsAffected: br.RowsAffected,
+		Started: started, Duration: time.Since(started), CompiledPath: n.CompiledPath}
+	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		nr.Status = Error
+		nr.Message = err.Error()
+		var qe *warehouse.QueryError
+		if errors.As(err, &qe) && qe.Line > 0 {
+			nr.Position = &Position{File: n.CompiledPath, Line: qe.Line, Col: qe.Col}
+		} else {
+			nr.Position = &Position{File: n.CompiledPath}
+		}
+		if ctx.Err() != nil {
+			nr.Status = Cancelled
+		}
+	} else {
+		nr.Message = fmt.Sprintf("%s %d", commandTag(n.Config.Materialized()), br.RowsAffected)
+	}
+	x.finishStarted(n, nr, index)
+	return err
+}
+
+func commandTag(materialized string) string {
+	if materialized == "view" {
+		return "CREATE VIEW"
+	}
+	return "SELECT"
+}
+
+// finish records a node that never started (skipped or cancelled).
+func (x *execution) finish(n *Node, nr NodeResult) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.index++
+	x.record(n, nr, x.index)
+}
+
+// finishStarted records a node that ran, under the index it started with.
+func (x *execution) finishStarted(n *Node, nr NodeResult, index int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.record(n, nr, index)
+}
+
+func (x *execution) record(n *Node, nr NodeResult, index int) {
+	if nr.CompiledPath == "" {
+		nr.CompiledPath = n.CompiledPath
+	}
+	x.result.Nodes = append(x.result.Nodes, nr)
+	x.engine.emit(NodeFinished{Node: x.compiled.info(n), Index: index, Total: x.total, Result: nr, Duration: nr.Duration})
+}
+
+func (c *Compiled) info(n *Node) NodeInfo {
+	return NodeInfo{ID: n.ID, Name: n.Model.Name, Path: n.Model.Path,
+		Relation: n.Relation.Schema + "." + n.Relation.Name, Materialized: n.Config.Materialized()}
+}
+
+func sortedResultIDs(m map[string]dag.Result[string]) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

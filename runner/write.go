@@ -1,0 +1,189 @@
+package runner
+
+import (
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/runner/artifacts"
+)
+
+// targetFile turns a project-relative slash path into an OS path under the
+// project directory.
+func targetFile(projectDir, rel string) string {
+	if projectDir == "" {
+		projectDir = "."
+	}
+	return filepath.Join(projectDir, filepath.FromSlash(rel))
+}
+
+// writeCompiled writes the compiled SQL of every selected node.
+func (c *Compiled) writeCompiled() error {
+	for _, id := range c.Selected {
+		n := c.Nodes[id]
+		if err := artifacts.WriteFile(targetFile(c.projectDir, n.CompiledPath), []byte(n.SQL)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRun writes the statements that materialized n into target/run/.
+func (c *Compiled) writeRun(n *Node, statements []string) error {
+	if len(statements) == 0 {
+		return nil
+	}
+	rel := path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Model.Path)
+	return artifacts.WriteFile(targetFile(c.projectDir, rel), []byte(strings.Join(statements, ";\n\n")+";\n"))
+}
+
+// manifest describes every enabled node and source.
+func (c *Compiled) manifest(version, invocation, command string) *artifacts.Manifest {
+	m := &artifacts.Manifest{
+		Metadata:  artifacts.Metadata{KilnVersion: version, GeneratedAt: time.Now().UTC(), InvocationID: invocation, Command: command},
+		Nodes:     map[string]artifacts.ManifestNode{},
+		Sources:   map[string]artifacts.ManifestSource{},
+		ParentMap: map[string][]string{},
+		ChildMap:  map[string][]string{},
+	}
+	for id, n := range c.Nodes {
+		cols := map[string]artifacts.Column{}
+		for _, col := range n.Model.Columns {
+			cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
+		}
+		parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
+		tags := n.Config.Tags()
+		if tags == nil {
+			tags = []string{}
+		}
+		m.Nodes[id] = artifacts.ManifestNode{
+			UniqueID:         id,
+			ResourceType:     "model",
+			PackageName:      c.Project.Name,
+			Name:             n.Model.Name,
+			Path:             strings.TrimPrefix(n.Model.Path, firstDir(n.Model.Path)+"/"),
+			OriginalFilePath: n.Model.Path,
+			FQN:              n.Model.FQN,
+			Database:         n.Relation.Database,
+			Schema:           n.Relation.Schema,
+			Alias:            n.Relation.Name,
+			RelationName:     n.Relation.String(),
+			Config:           withDefaults(n),
+			Tags:             tags,
+			Description:      n.Model.Description,
+			Columns:          cols,
+			DependsOn:        artifacts.DependsOn{Nodes: parents, Macros: []string{}},
+			RawCode:          n.Model.Source,
+			CompiledPath:     n.CompiledPath,
+			CompiledCode:     n.SQL,
+			PatchPath:        n.Model.PatchPath,
+		}
+		m.ParentMap[id] = parents
+		if m.ChildMap[id] == nil {
+			m.ChildMap[id] = []string{}
+		}
+		for _, p := range parents {
+			m.ChildMap[p] = append(m.ChildMap[p], id)
+		}
+	}
+	for id, s := range c.Sources {
+		m.Sources[id] = artifacts.ManifestSource{
+			UniqueID:         id,
+			ResourceType:     "source",
+			PackageName:      c.Project.Name,
+			SourceName:       s.Source.SourceName,
+			Name:             s.Source.Name,
+			Identifier:       s.Relation.Name,
+			Database:         s.Relation.Database,
+			Schema:           s.Relation.Schema,
+			RelationName:     s.Relation.String(),
+			OriginalFilePath: s.Source.Path,
+			FQN:              []string{c.Project.Name, s.Source.SourceName, s.Source.Name},
+			Description:      s.Source.Description,
+			LoadedAtField:    s.Source.LoadedAtField,
+		}
+		if m.ChildMap[id] == nil {
+			m.ChildMap[id] = []string{}
+		}
+	}
+	for id := range m.ChildMap {
+		sort.Strings(m.ChildMap[id])
+	}
+	return m
+}
+
+func withDefaults(n *Node) map[string]any {
+	out := map[string]any{}
+	for k, v := range n.Config {
+		out[k] = v
+	}
+	out["materialized"] = n.Config.Materialized()
+	out["enabled"] = true
+	out["schema"] = nilIfEmpty(n.Config.Schema())
+	out["alias"] = nilIfEmpty(n.Config.Alias())
+	return out
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func firstDir(p string) string {
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// writeArtifacts writes manifest.json and run_results.json.
+// res may be nil for commands that run nothing.
+func (e *Engine) writeArtifacts(c *Compiled, invocation, command string, res *RunResult) error {
+	dir := targetFile(c.projectDir, c.Project.TargetPath)
+	if err := artifacts.WriteJSON(filepath.Join(dir, "manifest.json"), c.manifest(e.Version, invocation, command)); err != nil {
+		return err
+	}
+	if res == nil {
+		return nil
+	}
+	return artifacts.WriteJSON(filepath.Join(dir, "run_results.json"), runResults(e.Version, res))
+}
+
+func runResults(version string, res *RunResult) *artifacts.RunResults {
+	out := &artifacts.RunResults{
+		Metadata:    artifacts.Metadata{KilnVersion: version, GeneratedAt: time.Now().UTC(), InvocationID: res.InvocationID, Command: res.Command},
+		Results:     []artifacts.RunResult{},
+		ElapsedTime: res.Duration.Seconds(),
+		Args:        map[string]any{"which": res.Command},
+	}
+	for _, nr := range res.Nodes {
+		r := artifacts.RunResult{
+			UniqueID:      nr.NodeID,
+			Status:        string(nr.Status),
+			ExecutionTime: nr.Duration.Seconds(),
+			Message:       nr.Message,
+			Timing:        []artifacts.Timing{},
+			CompiledPath:  nr.CompiledPath,
+			CausedBy:      nr.Cause,
+		}
+		if nr.Status == Success || nr.Status == Error {
+			r.Timing = append(r.Timing, artifacts.Timing{Name: "execute", StartedAt: nr.Started.UTC(), CompletedAt: nr.Started.Add(nr.Duration).UTC()})
+		}
+		if nr.Status == Success {
+			r.AdapterResponse.Message = nr.Message
+			if nr.RowsAffected >= 0 {
+				rows := nr.RowsAffected
+				r.AdapterResponse.RowsAffected = &rows
+			}
+		}
+		if nr.Position != nil {
+			r.ErrorPosition = &artifacts.Position{File: nr.Position.File, Line: nr.Position.Line, Col: nr.Position.Col}
+		}
+		out.Results = append(out.Results, r)
+	}
+	return out
+}
