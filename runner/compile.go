@@ -31,6 +31,13 @@ type Node struct {
 	SQL          string   // compiled SQL; empty until rendered with final relations
 	CompiledPath string   // target/compiled/<project>/<model path>, relative to the project
 
+	// Incremental is true when is_incremental() holds for this run: the
+	// model is incremental, its table exists, and no full refresh applies.
+	Incremental bool
+	// FullRefreshIgnored is true when --full-refresh was given but the
+	// model's config says full_refresh: false.
+	FullRefreshIgnored bool
+
 	handed map[string]warehouse.Relation // relations handed out during the first render
 	result jinja.Result
 }
@@ -65,24 +72,33 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	if dir == "" {
 		dir = "."
 	}
-	proj, err := project.Load(os.DirFS(dir), project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv})
-	if proj != nil {
-		for _, w := range proj.Warnings {
-			e.emit(Warned{Diagnostic: w})
-		}
-	}
+	fsys := os.DirFS(dir)
+	loadOpts := project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv}
+	// The profile comes first: dbt_project.yml and property files may use
+	// {{ target.schema }}, so the loader needs the target.
+	profileName, err := project.ReadProfileName(fsys, loadOpts)
 	if err != nil {
 		return nil, err
 	}
 	target, profilePath, err := project.LoadProfile(project.ProfileOptions{
 		ProfilesDir: opts.ProfilesDir,
 		ProjectDir:  dir,
-		Profile:     proj.ProfileName,
+		Profile:     profileName,
 		Target:      opts.Target,
 		Vars:        opts.Vars,
 		EnvVar:      e.lookupEnv,
 		HomeDir:     e.homeDir(),
 	})
+	if err != nil {
+		return nil, err
+	}
+	loadOpts.Target = target.Map()
+	proj, err := project.Load(fsys, loadOpts)
+	if proj != nil {
+		for _, w := range proj.Warnings {
+			e.emit(Warned{Diagnostic: w})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +108,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	if target.Threads <= 0 {
 		target.Threads = 1
 	}
-	env, err := jinja.NewEnv(macroFiles(proj))
+	env, err := jinja.NewEnv(proj.Macros)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +122,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		projectDir:  dir,
 	}
 	var errs diag.List
-	errs.Add(c.loadSources(e))
+	c.loadSources()
 	errs.Add(c.renderAll(ctx, e, false))
 	errs.Add(c.resolve())
 	if err := errs.Err(); err != nil {
@@ -118,7 +134,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	}
 	c.Selected = sel.Select(c.selectorNodes(), c.Graph)
 	if d == fullSQL {
-		if err := c.renderAll(ctx, e, true); err != nil {
+		if err := c.finalize(ctx, e, nil, false); err != nil {
 			return nil, err
 		}
 	}
@@ -150,7 +166,7 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 	if final {
 		for _, id := range c.Selected {
 			n := c.Nodes[id]
-			if c.needsRerender(n) {
+			if n.Incremental || c.needsRerender(n) {
 				models = append(models, n.Model)
 			} else {
 				n.SQL = n.result.SQL
@@ -248,6 +264,9 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 		Target:  c.targetContext(),
 		Execute: true,
 	}
+	if final {
+		ctx.IsIncremental = c.Nodes[id].Incremental
+	}
 	res, err := c.env.Render(jinja.File{Path: m.Path, Source: m.Source}, ctx)
 	return res, handed, err
 }
@@ -277,21 +296,9 @@ func (c *Compiled) lookupVar(name string) (any, bool) {
 	return v, ok
 }
 
-func (c *Compiled) targetContext() map[string]any {
-	t := c.Target
-	return map[string]any{
-		"name":         t.Name,
-		"profile_name": t.Profile,
-		"schema":       t.Schema,
-		"dbname":       t.DBName,
-		"database":     t.DBName,
-		"type":         t.Type,
-		"threads":      t.Threads,
-		"user":         t.User,
-		"host":         t.Host,
-		"port":         t.Port,
-	}
-}
+// targetContext is the template's target: the profile target after
+// --threads is applied, without its password.
+func (c *Compiled) targetContext() map[string]any { return c.Target.Map() }
 
 // resolve merges each model's config() into its config, drops models that
 // disable themselves, fixes relations, checks refs and sources, and builds
@@ -389,12 +396,12 @@ func (c *Compiled) resolve() error {
 // before anything runs.
 func checkMaterialization(n *Node) *diag.Diagnostic {
 	switch m := n.Config.Materialized(); m {
-	case "view", "table":
+	case "view", "table", "incremental":
 		return nil
 	default:
 		return &diag.Diagnostic{File: n.Model.Path, Line: n.result.ConfigLine, Node: n.ID,
 			Message: "materialized='" + m + "' is not supported yet",
-			Hint:    "use 'view' or 'table'"}
+			Hint:    "use 'view', 'table' or 'incremental'"}
 	}
 }
 
@@ -449,12 +456,4 @@ func IsLoadError(err error) bool {
 	var list diag.List
 	var d *diag.Diagnostic
 	return errors.As(err, &list) || errors.As(err, &d)
-}
-
-func macroFiles(p *project.Project) []jinja.File {
-	out := make([]jinja.File, len(p.Macros))
-	for i, m := range p.Macros {
-		out[i] = jinja.File{Path: m.Path, Source: m.Source}
-	}
-	return out
 }

@@ -10,4 +10,5 @@ type Options struct {
 	Select      []string
 	Exclude     []string
 	FailFast    bool
+	FullRefresh bool // rebuild incremental models from scratch
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/dag"
+	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -24,26 +25,39 @@ func (e *ConnectError) Unwrap() error { return e.Err }
 // executed), or a RunResult saying what happened to every selected node.
 func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 	started := time.Now()
-	c, err := e.load(ctx, opts, fullSQL)
+	c, err := e.load(ctx, opts, parseOnly)
 	if err != nil {
 		return nil, err
 	}
 	invocation := newInvocationID()
-	if err := c.writeCompiled(); err != nil {
-		return nil, err
-	}
 	wh, err := e.Connect(ctx, c.Target, c.Target.Threads)
 	if err != nil {
 		return nil, &ConnectError{Err: err}
 	}
 	defer wh.Close()
+	catalog, err := readCatalog(ctx, wh, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.finalize(ctx, e, catalog, opts.FullRefresh); err != nil {
+		return nil, err
+	}
+	for _, id := range c.Selected {
+		if n := c.Nodes[id]; n.FullRefreshIgnored {
+			e.emit(Warned{Diagnostic: &diag.Diagnostic{File: n.Model.Path, Node: id, Severity: diag.Warning,
+				Message: "--full-refresh does not rebuild " + n.Model.Name + ": its config says full_refresh: false; an increment is applied instead"}})
+		}
+	}
+	if err := c.writeCompiled(); err != nil {
+		return nil, err
+	}
 
 	e.emit(RunStarted{InvocationID: invocation, Command: "run", Project: c.Project.Name,
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
 	res := &RunResult{InvocationID: invocation, Command: "run", Started: started}
 	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected)}
-	err = x.run(ctx, opts.FailFast)
+	err = x.run(ctx, catalog, opts.FailFast)
 	res.Duration = time.Since(started)
 	if werr := e.writeArtifacts(c, invocation, "run", res); werr != nil && err == nil {
 		err = werr
@@ -65,10 +79,9 @@ type execution struct {
 	index  int
 }
 
-func (x *execution) run(ctx context.Context, failFast bool) error {
+func (x *execution) run(ctx context.Context, catalog warehouse.Catalog, failFast bool) error {
 	c := x.compiled
-	catalog, err := x.prepare(ctx)
-	if err != nil {
+	if err := x.createSchemas(ctx); err != nil {
 		return err
 	}
 	g := c.Graph.Reduce(inSet(c.Selected))
@@ -100,32 +113,42 @@ func (x *execution) run(ctx context.Context, failFast bool) error {
 	return nil
 }
 
-// prepare reads the catalog of every schema the selection writes to, in one
-// query, and creates the schemas.
-func (x *execution) prepare(ctx context.Context) (warehouse.Catalog, error) {
+// schemas lists the schemas the selection writes to.
+func (c *Compiled) schemas() []string {
 	seen := map[string]bool{}
-	var schemas []string
-	for _, id := range x.compiled.Selected {
-		s := x.compiled.Nodes[id].Relation.Schema
+	var out []string
+	for _, id := range c.Selected {
+		s := c.Nodes[id].Relation.Schema
 		if !seen[s] {
 			seen[s] = true
-			schemas = append(schemas, s)
+			out = append(out, s)
 		}
 	}
-	sort.Strings(schemas)
+	sort.Strings(out)
+	return out
+}
+
+// readCatalog reads what exists in every schema the selection writes to, in
+// one query.
+func readCatalog(ctx context.Context, wh warehouse.Warehouse, c *Compiled) (warehouse.Catalog, error) {
+	schemas := c.schemas()
 	if len(schemas) == 0 {
 		return warehouse.Catalog{}, nil
 	}
-	catalog, err := x.wh.Catalog(ctx, schemas)
+	catalog, err := wh.Catalog(ctx, schemas)
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
-	for _, s := range schemas {
+	return catalog, nil
+}
+
+func (x *execution) createSchemas(ctx context.Context) error {
+	for _, s := range x.compiled.schemas() {
 		if err := x.wh.CreateSchema(ctx, s); err != nil {
-			return nil, fmt.Errorf("creating schema %s: %w", s, err)
+			return fmt.Errorf("creating schema %s: %w", s, err)
 		}
 	}
-	return catalog, nil
+	return nil
 }
 
 func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalog) error {
@@ -143,6 +166,7 @@ func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalo
 		SQL:          n.SQL,
 		Existing:     catalog.Lookup(n.Relation),
 		InvocationID: x.invocation,
+		Incremental:  n.incremental(),
 	})
 	nr := NodeResult{NodeID: n.ID, Status: Success, RowsAffected: br.RowsAffected,
 		Started: started, Duration: time.Since(started), CompiledPath: n.CompiledPath}

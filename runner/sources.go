@@ -2,10 +2,7 @@ package runner
 
 import (
 	"sort"
-	"strings"
 
-	"github.com/kiln-dev/kiln/runner/diag"
-	"github.com/kiln-dev/kiln/runner/jinja"
 	"github.com/kiln-dev/kiln/runner/project"
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
@@ -22,36 +19,18 @@ func SourceID(projectName, source, table string) string {
 	return "source." + projectName + "." + source + "." + table
 }
 
-// loadSources renders the Jinja in source schemas and identifiers (dbt
-// allows "{{ target.schema }}_raw") and indexes the sources.
-func (c *Compiled) loadSources(e *Engine) error {
+// loadSources indexes the declared sources; the loader has already
+// rendered the Jinja in their schemas ("{{ target.schema }}_raw").
+func (c *Compiled) loadSources() {
 	c.Sources = map[string]*SourceNode{}
-	var errs diag.List
-	ctx := jinja.Context{Var: c.lookupVar, EnvVar: e.lookupEnv, Target: c.targetContext()}
-	render := func(s *project.Source, text string) string {
-		if !strings.Contains(text, "{{") && !strings.Contains(text, "{%") {
-			return text
-		}
-		out, err := c.env.RenderString(s.Path, text, ctx)
-		if err != nil {
-			errs = append(errs, &diag.Diagnostic{File: s.Path, Line: s.Line, Message: err.Error()})
-			return text
-		}
-		return strings.TrimSpace(out)
-	}
 	for _, s := range c.Project.Sources {
 		id := SourceID(c.Project.Name, s.SourceName, s.Name)
 		db := s.Database
 		if db == "" {
 			db = c.Target.DBName
 		}
-		c.Sources[id] = &SourceNode{ID: id, Source: s, Relation: warehouse.Relation{
-			Database: render(s, db),
-			Schema:   render(s, s.Schema),
-			Name:     render(s, s.Identifier),
-		}}
+		c.Sources[id] = &SourceNode{ID: id, Source: s, Relation: warehouse.Relation{Database: db, Schema: s.Schema, Name: s.Identifier}}
 	}
-	return errs.Err()
 }
 
 func (c *Compiled) sourceNames() []string {

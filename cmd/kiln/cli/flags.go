@@ -19,6 +19,7 @@ type commonFlags struct {
 	selects     []string
 	excludes    []string
 	failFast    bool
+	fullRefresh bool
 	logFormat   string
 }
 
@@ -34,6 +35,7 @@ func (f *commonFlags) register(cmd *cobra.Command, withRun bool) {
 	if withRun {
 		fs.IntVar(&f.threads, "threads", 0, "models built at once (default: the profile's threads)")
 		fs.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
+		fs.BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild incremental models from scratch")
 	}
 }
 
@@ -63,5 +65,6 @@ func (f *commonFlags) options(args []string) (runner.Options, error) {
 		Select:      selects,
 		Exclude:     f.excludes,
 		FailFast:    f.failFast,
+		FullRefresh: f.fullRefresh,
 	}, nil
 }

@@ -1,0 +1,152 @@
+package project
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/runner/diag"
+)
+
+// configTree is one level of the models: tree of dbt_project.yml: the
+// configs written at that level and the folders (or model names) below it.
+type configTree struct {
+	line     int
+	config   Config
+	children map[string]*configTree
+	used     bool // some model lies at or below this level
+}
+
+// parseModelsTree reads models:. Its top level may hold configs for every
+// model; below it, only the key naming this project is read: configs for
+// other packages do not apply, as kiln loads no packages.
+func (l *loader) parseModelsTree(p pair) *configTree {
+	root := &configTree{line: p.Line, config: Config{}, children: map[string]*configTree{}}
+	if p.Value == nil || isNull(p.Value) {
+		return root
+	}
+	if !isMap(p.Value) {
+		l.diags = append(l.diags, diag.Errorf(projectFile, p.Line, "models must be a mapping, got %s", kindName(p.Value)))
+		return root
+	}
+	for _, kv := range pairs(p.Value) {
+		if isConfigEntry(kv) {
+			l.addTreeConfig(root, kv)
+		} else if kv.Key == l.p.Name {
+			root.children[kv.Key] = l.parseTreeLevel(kv)
+		}
+	}
+	return root
+}
+
+// parseTreeLevel reads one folder level of the models: tree.
+func (l *loader) parseTreeLevel(p pair) *configTree {
+	t := &configTree{line: p.Line, config: Config{}, children: map[string]*configTree{}}
+	for _, kv := range pairs(p.Value) {
+		if isConfigEntry(kv) {
+			l.addTreeConfig(t, kv)
+			continue
+		}
+		t.children[kv.Key] = l.parseTreeLevel(kv)
+	}
+	return t
+}
+
+// isConfigEntry tells configs from folders: a '+' key is a config; so is a
+// known config key, unless its value is a mapping of '+' keys (then it is
+// a folder that happens to share the name); so is any key whose value is
+// not a mapping, as in dbt. A null value is an empty folder.
+func isConfigEntry(p pair) bool {
+	if strings.HasPrefix(strings.TrimSpace(p.Key), "+") {
+		return true
+	}
+	if isNull(p.Value) {
+		return false
+	}
+	if !isMap(p.Value) {
+		return true
+	}
+	if !isConfigKey(normalizeKey(p.Key)) {
+		return false
+	}
+	for _, kv := range pairs(p.Value) {
+		if strings.HasPrefix(kv.Key, "+") {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *loader) addTreeConfig(t *configTree, p pair) {
+	k := normalizeKey(p.Key)
+	c := Config{k: value(p.Value)}
+	l.diags = append(l.diags, CheckConfig(c, projectFile, p.Line)...)
+	t.config = t.config.Merge(c)
+}
+
+// configFor merges the configs on the path of fqn, least specific first,
+// and marks the levels it passes as used.
+func (t *configTree) configFor(fqn []string) Config {
+	cfg := Config{}.Merge(t.config)
+	node := t
+	for _, part := range fqn {
+		child := node.children[part]
+		if child == nil {
+			break
+		}
+		child.used = true
+		cfg = cfg.Merge(child.config)
+		node = child
+	}
+	return cfg
+}
+
+// applyFolderConfigs gives every model its folder config and warns about
+// paths of the models: tree that match no model.
+func (l *loader) applyFolderConfigs() {
+	for _, m := range l.p.Models {
+		m.Config = l.tree.configFor(m.FQN)
+	}
+	proj := l.tree.children[l.p.Name]
+	if proj == nil {
+		return
+	}
+	proj.used = true
+	l.warnUnused(proj, []string{l.p.Name})
+}
+
+// warnUnused warns about the topmost unused levels below t, which sits at
+// path (an FQN prefix), with a hint naming the closest existing folder or
+// model.
+func (l *loader) warnUnused(t *configTree, path []string) {
+	names := make([]string, 0, len(t.children))
+	for name := range t.children {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		child := t.children[name]
+		childPath := append(path[:len(path):len(path)], name)
+		if child.used {
+			l.warnUnused(child, childPath)
+			continue
+		}
+		d := diag.Warnf(projectFile, child.line, "models.%s matches no model", strings.Join(childPath, "."))
+		d.Hint = diag.Suggest(name, l.namesBelow(path))
+		l.diags = append(l.diags, d)
+	}
+}
+
+// namesBelow lists the folder or model names that follow prefix in the
+// FQNs of the models.
+func (l *loader) namesBelow(prefix []string) []string {
+	var out []string
+	for _, m := range l.p.Models {
+		if len(m.FQN) > len(prefix) && slices.Equal(m.FQN[:len(prefix)], prefix) {
+			if name := m.FQN[len(prefix)]; !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
