@@ -15,7 +15,7 @@ func connectPostgres(ctx context.Context, t *project.Target, threads int) (wareh
 	if t.Type != "postgres" {
 		return nil, fmt.Errorf("target %s has type %q; this kiln supports postgres", t.Name, t.Type)
 	}
-	return postgres.Open(ctx, postgres.Config{
+	wh, err := postgres.Open(ctx, postgres.Config{
 		Host:            t.Host,
 		Port:            t.Port,
 		User:            t.User,
@@ -26,4 +26,8 @@ func connectPostgres(ctx context.Context, t *project.Target, threads int) (wareh
 		ApplicationName: "kiln",
 		ConnectTimeout:  10 * time.Second,
 	})
+	if err != nil {
+		return nil, err // not a nil *Warehouse inside a non-nil interface
+	}
+	return wh, nil
 }
