@@ -50,6 +50,21 @@ type Build struct {
 	SQL          string   // the compiled SELECT of the model
 	Existing     Kind     // what is at Relation now, from the catalog
 	InvocationID string   // unique per kiln invocation; used in temporary names
+
+	// Incremental models only.
+	Incremental *Incremental
+}
+
+// Incremental says how an incremental model folds new rows into its table.
+// When Full is true (first run, --full-refresh, or the relation is not a
+// table) the table is rebuilt like a table model; otherwise SQL selects
+// the new rows only.
+type Incremental struct {
+	Full           bool
+	UniqueKey      []string // empty: no key
+	Strategy       string   // "append", "merge", "delete+insert"; "" picks the default
+	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns", "sync_all_columns"
+	Predicates     []string // extra conditions on the match, e.g. DBT_INTERNAL_DEST.day > now() - interval '7 days'
 }
 
 // BuildResult reports what a Build did.

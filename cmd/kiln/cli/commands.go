@@ -137,11 +137,11 @@ func exitCode(ctx context.Context, v view, res *runner.RunResult, err error) int
 		if v != nil {
 			v.failure(err)
 		}
-		var ce *runner.ConnectError
+		var pe *profileError
 		switch {
 		case ctx.Err() != nil:
 			return ExitFailed // the signal handler's code wins in Main
-		case runner.IsLoadError(err), errors.As(err, &ce):
+		case runner.IsLoadError(err), errors.As(err, &pe):
 			return ExitBadInput
 		default:
 			return ExitFailed

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kiln-dev/kiln/runner/project"
 	"github.com/kiln-dev/kiln/runner/warehouse"
@@ -27,7 +31,19 @@ func connectPostgres(ctx context.Context, t *project.Target, threads int) (wareh
 		ConnectTimeout:  10 * time.Second,
 	})
 	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {
+			// Bad credentials or no such database: the profile is wrong,
+			// and retrying will not help.
+			return nil, &profileError{err}
+		}
 		return nil, err // not a nil *Warehouse inside a non-nil interface
 	}
 	return wh, nil
 }
+
+// profileError is a connection refused because of what the profile says.
+type profileError struct{ err error }
+
+func (e *profileError) Error() string { return e.err.Error() }
+func (e *profileError) Unwrap() error { return e.err }
