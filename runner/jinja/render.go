@@ -1,0 +1,132 @@
+package jinja
+
+import (
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/kiln-dev/kiln/runner/diag"
+)
+
+// Call is one call of ref or source: its arguments and the line of the
+// rendered file it was made from (for a call inside a macro, the line that
+// called the macro).
+type Call struct {
+	Args []string
+	Line int
+}
+
+// Result is a rendered model.
+type Result struct {
+	SQL        string
+	Config     map[string]any // from config(...) calls, later calls overriding earlier keys; never nil
+	ConfigLine int            // line of the first config(...) call, 0 if none
+	Refs       []Call
+	Sources    []Call
+}
+
+// Render renders a model. The error, if any, is a *diag.Diagnostic placed
+// at the line of f, or of the macro file, where the problem is.
+func (e *Env) Render(f File, ctx Context) (Result, error) {
+	res, d := e.render(f.Path, f.Source, ctx)
+	if d != nil {
+		return Result{}, d
+	}
+	return res, nil
+}
+
+// RenderString renders a small text that is not a model, such as
+// profiles.yml, with the same functions; name is used in errors. ref and
+// source fail when ctx does not provide them.
+func (e *Env) RenderString(name, src string, ctx Context) (string, error) {
+	res, d := e.render(name, src, ctx)
+	if d != nil {
+		return "", d
+	}
+	return res.SQL, nil
+}
+
+func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnostic) {
+	tpl, d := e.template(file, src)
+	if d != nil {
+		d.Node = ctx.Node
+		return Result{}, d
+	}
+
+	st := newState(e, file, ctx)
+	var out strings.Builder
+	out.Grow(len(src) + len(src)/4)
+	if err := st.execute(tpl, &out); err != nil && st.err == nil {
+		st.record(st.diagnostic(rootMessage(err)))
+	}
+	if st.err != nil {
+		return Result{}, st.err
+	}
+	st.res.SQL = out.String()
+	return st.res, nil
+}
+
+// parsed is a template ready to execute, with the source it came from.
+type parsed struct {
+	src string
+	tpl *exec.Template
+}
+
+// template returns file parsed and prepared. Executing a template does not
+// change it, so the last one parsed for each path is kept and reused while
+// the source is the same: a model rendered twice (to plan, then to run) is
+// parsed once.
+func (e *Env) template(file, src string) (*exec.Template, *diag.Diagnostic) {
+	if v, ok := e.parsed.Load(file); ok && v.(*parsed).src == src {
+		return v.(*parsed).tpl, nil
+	}
+	tpl, d := e.compile(file, src)
+	if d == nil {
+		d = first(e.prepare(file, tpl.Root(), true))
+	}
+	if d != nil {
+		return nil, d
+	}
+	e.parsed.Store(file, &parsed{src: src, tpl: tpl})
+	return tpl, nil
+}
+
+// compile parses src, turning a panic or error of gonja into a diagnostic.
+func (e *Env) compile(file, src string) (tpl *exec.Template, d *diag.Diagnostic) {
+	defer func() {
+		if p := recover(); p != nil {
+			tpl, d = nil, &diag.Diagnostic{File: file, Message: panicError(p).Error()}
+		}
+	}()
+	tpl, err := exec.NewTemplate(file, e.cfg, sourceLoader{name: file, source: src}, e.engine)
+	if err != nil {
+		return nil, e.parseError(file, src, err)
+	}
+	return tpl, nil
+}
+
+// execute runs the template with the render's globals.
+func (st *state) execute(tpl *exec.Template, out *strings.Builder) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError(p)
+		}
+	}()
+	env := &exec.Environment{
+		Context:           st.globals.Inherit(),
+		Filters:           st.env.engine.Filters,
+		Tests:             st.env.engine.Tests,
+		ControlStructures: st.env.engine.ControlStructures,
+		Methods:           st.env.engine.Methods,
+	}
+	return exec.NewRenderer(env, out, st.env.cfg, sourceLoader{}, tpl).Execute()
+}
+
+// first is the earliest error of a list, nil if there is none.
+func first(l diag.List) *diag.Diagnostic {
+	err := l.Err()
+	if err == nil {
+		return nil
+	}
+	return err.(diag.List)[0]
+}
