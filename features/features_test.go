@@ -147,6 +147,8 @@ func (h *harness) initScenario(sc *godog.ScenarioContext) {
 	sc.Step(`^the output contains:$`, s.outputContainsLines)
 	sc.Step(`^stderr contains "(.*)"$`, s.stderrContains)
 	sc.Step(`^the line for "([^"]*)" contains "(.*)"$`, s.lineContains)
+	sc.Step(`^every line of stdout is a JSON object with ts, event and level$`, s.everyLineIsJSON)
+	sc.Step(`^the JSON log has a "([^"]*)" event for "([^"]*)" with "([^"]*)" equal to "(.*)"$`, s.jsonEvent)
 
 	// The database (steps_db_test.go).
 	sc.Step(`^the database has:$`, s.databaseHas)

@@ -160,3 +160,23 @@ Feature: kiln run builds models in the target schema
     And the query "select region, other from region" returns:
       | region | other |
       | emea   | none  |
+
+  Scenario: --log-format json prints one JSON object per event for schedulers
+    Given a project "shop"
+    And the file "models/stg_orders.sql" containing:
+      """
+      select id, amount from {schema}.raw_orders
+      """
+    And the file "models/bad.sql" containing:
+      """
+      select amout from {{ ref('stg_orders') }}
+      """
+    When I run "kiln run --log-format json"
+    Then the exit code is 1
+    And every line of stdout is a JSON object with ts, event and level
+    And the JSON log has a "invocation_started" event for "" with "schema" equal to "{schema}"
+    And the JSON log has a "node_finished" event for "model.shop.stg_orders" with "status" equal to "success"
+    And the JSON log has a "node_finished" event for "model.shop.bad" with "status" equal to "error"
+    And the JSON log has a "node_finished" event for "model.shop.bad" with "error_line" equal to "1"
+    And the JSON log has a "invocation_finished" event for "" with "error" equal to "1"
+    And the output does not contain "PASS="
