@@ -153,3 +153,21 @@ func asList(err error, list *diag.List) bool {
 	*list = l
 	return ok
 }
+
+func TestBadIncrementalSettingsFailBeforeAnythingRuns(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"models/inc.sql": "\n{{ config(materialized='incremental', incremental_strategy='upsert', unique_key=['id', 5]) }}\nselect 1 as id",
+	})
+	_, err := testEngine().Compile(context.Background(), Options{ProjectDir: dir})
+	if err == nil {
+		t.Fatal("compile succeeded with an unknown incremental_strategy")
+	}
+	for _, want := range []string{
+		"models/inc.sql:2: unknown incremental_strategy 'upsert' (use one of: append, merge, delete+insert)",
+		"models/inc.sql:2: unique_key must be a string or a list of strings",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("errors lack %q:\n%s", want, err)
+		}
+	}
+}

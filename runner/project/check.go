@@ -34,6 +34,13 @@ var knownConfigKeys = []string{
 // materializations are the values kiln accepts for materialized.
 var materializations = []string{"view", "table", "incremental", "ephemeral", "seed", "test"}
 
+// incrementalStrategies and schemaChangeModes are the values kiln accepts
+// for incremental_strategy and on_schema_change on PostgreSQL.
+var (
+	incrementalStrategies = []string{"append", "merge", "delete+insert"}
+	schemaChangeModes     = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
+)
+
 // isConfigKey reports whether k (normalized) is a known config key.
 func isConfigKey(k string) bool { return slices.Contains(knownConfigKeys, k) }
 
@@ -91,6 +98,24 @@ func checkValue(k string, v any, file string, line int) *diag.Diagnostic {
 				d.Hint = "remove the quotes"
 			}
 			return d
+		}
+	case "incremental_strategy", "on_schema_change":
+		allowed := incrementalStrategies
+		if k == "on_schema_change" {
+			allowed = schemaChangeModes
+		}
+		s, ok := v.(string)
+		if !ok {
+			return diag.Errorf(file, line, "%s must be a string, got %s", k, describe(v))
+		}
+		if !slices.Contains(allowed, s) {
+			d := diag.Errorf(file, line, "unknown %s '%s'", k, s)
+			d.Hint = "use one of: " + strings.Join(allowed, ", ")
+			return d
+		}
+	case "unique_key", "incremental_predicates":
+		if !allStrings(v) {
+			return diag.Errorf(file, line, "%s must be a string or a list of strings, got %s", k, describe(v))
 		}
 	case "tags":
 		if !allStrings(v) {

@@ -46,7 +46,7 @@ func (c Catalog) Lookup(r Relation) Kind { return c[r.Key()] }
 type Build struct {
 	NodeID       string   // model.<project>.<name>, used in statement comments
 	Relation     Relation // where the result must end up
-	Materialized string   // "view" or "table"
+	Materialized string   // "view", "table" or "incremental"
 	SQL          string   // the compiled SELECT of the model
 	Existing     Kind     // what is at Relation now, from the catalog
 	InvocationID string   // unique per kiln invocation; used in temporary names

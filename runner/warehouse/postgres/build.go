@@ -17,11 +17,13 @@ import (
 // ends its transaction cleanly instead of abandoning the connection.
 const rollbackTimeout = 10 * time.Second
 
-// Build materializes one model as a "view" or a "table", atomically: on
-// error, whatever was at b.Relation is left as it was, and no temporary
-// relation remains. Views and materialized views that depend on a replaced
-// relation are recreated with their options, owner, comments and grants.
-// The statements run so far are returned even on error.
+// Build materializes one model as a "view", a "table" or an "incremental"
+// table, atomically: on error, whatever was at b.Relation is left as it
+// was, and no temporary relation remains. Views and materialized views that
+// depend on a replaced relation are recreated with their options, owner,
+// comments and grants; the replaced relation's own grants and comments are
+// carried over to the new one. The statements run so far are returned even
+// on error.
 func (w *Warehouse) Build(ctx context.Context, b warehouse.Build) (warehouse.BuildResult, error) {
 	if err := checkRelation(b.Relation); err != nil {
 		return warehouse.BuildResult{RowsAffected: -1}, err
@@ -33,9 +35,11 @@ func (w *Warehouse) Build(ctx context.Context, b warehouse.Build) (warehouse.Bui
 		res, err = w.buildTable(ctx, b)
 	case "view":
 		res, err = w.buildView(ctx, b)
+	case "incremental":
+		res, err = w.buildIncremental(ctx, b)
 	default:
 		return warehouse.BuildResult{RowsAffected: -1},
-			fmt.Errorf("materialized=%q is not supported on PostgreSQL yet (use view or table)", b.Materialized)
+			fmt.Errorf("materialized=%q is not supported on PostgreSQL yet (use view, table or incremental)", b.Materialized)
 	}
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("build of %s stopped: %w", b.Relation, ctx.Err())
@@ -136,13 +140,14 @@ func (r *run) lookup(ctx context.Context) (oid uint32, relkind string, err error
 // swapIn puts tmp, a relation of kind tmpKind created by this transaction,
 // in place of the build's relation, which has the given oid and relkind
 // ("" when absent). Dependents of the old relation are captured, dropped and
-// recreated on the new one.
+// recreated on the new one, which gets the old one's comments and grants.
 func (r *run) swapIn(ctx context.Context, oid uint32, relkind, tmp string, tmpKind warehouse.Kind) error {
 	existing := kindOf(relkind)
 	if existing == warehouse.Other {
 		return notReplaceable(r.build.Relation, relkind)
 	}
 	var deps []dependent
+	var own carried
 	if existing != warehouse.Absent {
 		if _, err := r.do(ctx, setCatalogSearchPath(r.header)); err != nil {
 			return err
@@ -151,9 +156,12 @@ func (r *run) swapIn(ctx context.Context, oid uint32, relkind, tmp string, tmpKi
 		if deps, err = r.captureDependents(ctx, oid); err != nil {
 			return fmt.Errorf("find the views that depend on %s: %w", r.build.Relation.Key(), err)
 		}
+		if own, err = r.captureCarried(ctx, oid, tmp); err != nil {
+			return err
+		}
 	}
 	backup := backupName(r.build.Relation, r.build.InvocationID)
-	for _, s := range swapSteps(r.header, r.build.Relation.Key(), existing, tmp, tmpKind, backup, deps) {
+	for _, s := range swapSteps(r.header, r.build.Relation.Key(), existing, tmp, tmpKind, backup, own, deps) {
 		if _, err := r.do(ctx, s); err != nil {
 			return err
 		}

@@ -153,9 +153,13 @@ func TestTableModelErrorMapsToModelLine(t *testing.T) {
 }
 
 func TestBuildRefusesBadRequests(t *testing.T) {
-	_, err := testWH.Build(t.Context(), model("s", "t", "incremental", "select 1"))
-	if err == nil || !strings.Contains(err.Error(), `materialized="incremental"`) {
-		t.Errorf("incremental: %v", err)
+	_, err := testWH.Build(t.Context(), model("s", "t", "ephemeral", "select 1"))
+	if err == nil || !strings.Contains(err.Error(), `materialized="ephemeral"`) {
+		t.Errorf("ephemeral: %v", err)
+	}
+	_, err = testWH.Build(t.Context(), model("s", "t", "incremental", "select 1"))
+	if err == nil || !strings.Contains(err.Error(), "without its incremental settings") {
+		t.Errorf("incremental without settings: %v", err)
 	}
 	_, err = testWH.Build(t.Context(), model("s", strings.Repeat("x", 64), "table", "select 1"))
 	if err == nil || !strings.Contains(err.Error(), "limited to 63 bytes") {

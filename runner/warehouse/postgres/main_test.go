@@ -70,7 +70,7 @@ func configFromURL(url string) (Config, error) {
 }
 
 // newSchema creates a schema for one test and drops it when the test ends.
-func newSchema(t *testing.T) string {
+func newSchema(t testing.TB) string {
 	t.Helper()
 	name := pgtest.SchemaName("kiln_pg", int(schemaSeq.Add(1)))
 	if err := testWH.CreateSchema(context.Background(), name); err != nil {
@@ -85,7 +85,7 @@ func newSchema(t *testing.T) string {
 }
 
 // mustExec runs setup SQL as the admin.
-func mustExec(t *testing.T, sqls ...string) {
+func mustExec(t testing.TB, sqls ...string) {
 	t.Helper()
 	for _, sql := range sqls {
 		if _, err := testAdmin.Exec(context.Background(), sql); err != nil {

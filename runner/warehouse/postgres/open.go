@@ -1,6 +1,8 @@
 // Package postgres is kiln's PostgreSQL warehouse: it reads the catalog,
-// creates schemas and materializes models as views and tables, swapping new
-// relations in without losing the views that depend on the old ones.
+// creates schemas and materializes models as views, tables and incremental
+// tables, swapping new relations in without losing the views that depend on
+// the old ones, and folding new rows into incremental tables in one
+// transaction.
 package postgres
 
 import (
@@ -8,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -35,6 +38,9 @@ type Config struct {
 // implements warehouse.Warehouse.
 type Warehouse struct {
 	pool *pgxpool.Pool
+
+	versionMu  sync.Mutex
+	versionNum int // server_version_num, 0 until an increment needs it
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)

@@ -116,12 +116,14 @@ where n.nspname = $1 and c.relname = $2`
 }
 
 // swapSteps replaces target (whose kind is existing, Absent if nothing is
-// there) with tmp, a relation of kind tmpKind in the same schema, keeping
-// deps, the views and materialized views that depend on target, ordered
-// shallowest first. Dependents are dropped deepest first before the target
-// is locked, so the locks are taken in the order readers of those views
-// take them (outer view first) and a reader cannot deadlock with the swap.
-func swapSteps(h string, target warehouse.Relation, existing warehouse.Kind, tmp string, tmpKind warehouse.Kind, backup string, deps []dependent) []step {
+// there) with tmp, a relation of kind tmpKind in the same schema, giving it
+// own, the comments and grants of the old target, and keeping deps, the
+// views and materialized views that depend on target, ordered shallowest
+// first. Dependents are dropped deepest first before the target is locked,
+// so the locks are taken in the order readers of those views take them
+// (outer view first) and a reader cannot deadlock with the swap.
+func swapSteps(h string, target warehouse.Relation, existing warehouse.Kind, tmp string, tmpKind warehouse.Kind, backup string,
+	own carried, deps []dependent) []step {
 	tmpRel := warehouse.Relation{Schema: target.Schema, Name: tmp}
 	rename := func(k warehouse.Kind, r warehouse.Relation, to, what string) step {
 		return plain(h, "alter "+kindWord(k)+" "+ident(r.Schema, r.Name)+" rename to "+ident(to), what)
@@ -145,6 +147,7 @@ func swapSteps(h string, target warehouse.Relation, existing warehouse.Kind, tmp
 		rename(tmpKind, tmpRel, target.Name, "rename "+tmpRel.String()+" to "+ident(target.Name)),
 		plain(h, "drop "+kindWord(existing)+" "+ident(backupRel.Schema, backupRel.Name), "drop the old "+target.String()),
 	)
+	steps = append(steps, carrySteps(h, target, tmpKind, own)...)
 	for i := range deps {
 		for _, sql := range recreateDependent(deps[i]) {
 			s := plain(h, sql, "")

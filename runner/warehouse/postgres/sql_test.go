@@ -99,12 +99,27 @@ func sampleDependents() []dependent {
 	}
 }
 
+// sampleCarried is what carriedQuery might return for target: a comment,
+// a column comment and grants on the table and on a column.
+func sampleCarried() carried {
+	comment := "Orders, one row each"
+	return carried{
+		Comment:        &comment,
+		ColumnComments: []columnComment{{Column: "amount", Comment: "in cents"}},
+		Grants: []grant{
+			{Grantee: "", Privilege: "SELECT"},
+			{Column: "amount", Grantee: "finance", Privilege: "UPDATE"},
+			{Grantee: "bi reader", Privilege: "SELECT", Grantable: true},
+		},
+	}
+}
+
 func TestGoldenTableFirstBuild(t *testing.T) {
 	tmp := tempName(target, "inv")
 	golden(t, "table_first_build", render(append([]step{
 		createTableAs(h, warehouse.Relation{Schema: target.Schema, Name: tmp}, modelSQL),
 		query(lookupQuery(h)),
-	}, swapSteps(h, target, warehouse.Absent, tmp, warehouse.Table, backupName(target, "inv"), nil)...)...))
+	}, swapSteps(h, target, warehouse.Absent, tmp, warehouse.Table, backupName(target, "inv"), carried{}, nil)...)...))
 }
 
 func TestGoldenTableRebuildWithDependents(t *testing.T) {
@@ -114,7 +129,8 @@ func TestGoldenTableRebuildWithDependents(t *testing.T) {
 		query(lookupQuery(h)),
 		setCatalogSearchPath(h),
 		query(dependentsQuery(h)),
-	}, swapSteps(h, target, warehouse.Table, tmp, warehouse.Table, backupName(target, "inv"), sampleDependents())...)...))
+		query(carriedQuery(h)),
+	}, swapSteps(h, target, warehouse.Table, tmp, warehouse.Table, backupName(target, "inv"), sampleCarried(), sampleDependents())...)...))
 }
 
 func TestGoldenViewReplace(t *testing.T) {
@@ -131,15 +147,16 @@ func TestGoldenViewRebuildWithDependents(t *testing.T) {
 		createView(h, warehouse.Relation{Schema: target.Schema, Name: tmp}, modelSQL, false),
 		setCatalogSearchPath(h),
 		query(dependentsQuery(h)),
-	}, swapSteps(h, target, warehouse.View, tmp, warehouse.View, backupName(target, "inv"), sampleDependents()[:1])...)...))
+		query(carriedQuery(h)),
+	}, swapSteps(h, target, warehouse.View, tmp, warehouse.View, backupName(target, "inv"), sampleCarried(), sampleDependents()[:1])...)...))
 }
 
 func TestGoldenKindChanges(t *testing.T) {
 	tmp, backup := tempName(target, "inv"), backupName(target, "inv")
 	golden(t, "kind_changes",
-		"-- table -> view\n"+render(swapSteps(h, target, warehouse.Table, tmp, warehouse.View, backup, nil)...)+
-			"\n-- view -> table\n"+render(swapSteps(h, target, warehouse.View, tmp, warehouse.Table, backup, nil)...)+
-			"\n-- materialized view -> table\n"+render(swapSteps(h, target, warehouse.MaterializedView, tmp, warehouse.Table, backup, nil)...))
+		"-- table -> view\n"+render(swapSteps(h, target, warehouse.Table, tmp, warehouse.View, backup, carried{}, nil)...)+
+			"\n-- view -> table\n"+render(swapSteps(h, target, warehouse.View, tmp, warehouse.Table, backup, carried{}, nil)...)+
+			"\n-- materialized view -> table\n"+render(swapSteps(h, target, warehouse.MaterializedView, tmp, warehouse.Table, backup, carried{}, nil)...))
 }
 
 func TestGoldenCatalog(t *testing.T) {

@@ -1,0 +1,368 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/kiln-dev/kiln/runner/warehouse"
+)
+
+// The incremental strategies.
+const (
+	strategyAppend       = "append"
+	strategyMerge        = "merge"
+	strategyDeleteInsert = "delete+insert"
+)
+
+// mergeVersion is the first server_version_num with MERGE.
+const mergeVersion = 150000
+
+// incrementalPlan is an Incremental checked and normalised before any
+// statement is sent.
+type incrementalPlan struct {
+	Strategy   string // "" until the server version decides it
+	Key        []string
+	Mode       string // on_schema_change
+	Predicates []string
+}
+
+// planIncrement checks inc and fills in its defaults, except the strategy
+// when it depends on the server version.
+func planIncrement(inc *warehouse.Incremental) (incrementalPlan, error) {
+	p := incrementalPlan{
+		Strategy:   strings.ToLower(strings.TrimSpace(inc.Strategy)),
+		Mode:       strings.ToLower(strings.TrimSpace(inc.OnSchemaChange)),
+		Predicates: inc.Predicates,
+	}
+	switch p.Strategy {
+	case "", strategyAppend, strategyMerge, strategyDeleteInsert:
+	default:
+		return p, fmt.Errorf("unknown incremental_strategy %q (use %s, %s or %s)", inc.Strategy,
+			strategyAppend, strategyMerge, strategyDeleteInsert)
+	}
+	if p.Mode == "" {
+		p.Mode = schemaIgnore
+	}
+	if !slices.Contains(schemaModes, p.Mode) {
+		return p, unknownSchemaMode(inc.OnSchemaChange)
+	}
+	for _, k := range inc.UniqueKey {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			return p, errors.New("unique_key has an empty column name")
+		}
+		if !slices.Contains(p.Key, k) {
+			p.Key = append(p.Key, k)
+		}
+	}
+	for _, pr := range p.Predicates {
+		if strings.TrimSpace(pr) == "" {
+			return p, errors.New("incremental_predicates has an empty predicate")
+		}
+	}
+	switch {
+	case len(p.Key) == 0 && p.Strategy == "":
+		p.Strategy = strategyAppend
+	case len(p.Key) > 0 && p.Strategy == strategyAppend:
+		// dbt's append ignores unique_key; so does kiln.
+		p.Key = nil
+	}
+	return p, nil
+}
+
+// chooseStrategy settles the strategy once the server version is known:
+// merge needs PostgreSQL 15; without a unique key, merge and delete+insert
+// insert every new row, as in dbt.
+func chooseStrategy(p incrementalPlan, versionNum int) (string, error) {
+	switch {
+	case len(p.Key) == 0:
+		return strategyAppend, nil
+	case p.Strategy == "" && versionNum >= mergeVersion:
+		return strategyMerge, nil
+	case p.Strategy == "":
+		return strategyDeleteInsert, nil
+	case p.Strategy == strategyMerge && versionNum < mergeVersion:
+		return "", fmt.Errorf("incremental_strategy %q needs PostgreSQL 15 or later and the server is version %d; use %q",
+			strategyMerge, versionNum, strategyDeleteInsert)
+	}
+	return p.Strategy, nil
+}
+
+// needsVersion reports whether chooseStrategy needs the server version.
+func (p incrementalPlan) needsVersion() bool {
+	return len(p.Key) > 0 && (p.Strategy == "" || p.Strategy == strategyMerge)
+}
+
+// buildIncremental builds an incremental model: the whole table like a table
+// model when b.Incremental.Full, else the new rows folded into the existing
+// table in one transaction. Any failure leaves the table as it was.
+func (w *Warehouse) buildIncremental(ctx context.Context, b warehouse.Build) (warehouse.BuildResult, error) {
+	res := warehouse.BuildResult{RowsAffected: -1}
+	if b.Incremental == nil {
+		return res, fmt.Errorf("incremental build of %s without its incremental settings", b.Relation.Key())
+	}
+	p, err := planIncrement(b.Incremental)
+	if err != nil {
+		return res, err
+	}
+	if b.Incremental.Full {
+		return w.buildTable(ctx, b)
+	}
+	res.Statements, err = w.inTx(ctx, b, func(r *run) error {
+		n, err := r.increment(ctx, w, p)
+		res.RowsAffected = n
+		return err
+	})
+	if err != nil {
+		res.RowsAffected = -1
+	}
+	return res, err
+}
+
+// increment folds the new rows into the table and returns how many rows it
+// inserted or updated.
+func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan) (int64, error) {
+	target := r.build.Relation.Key()
+	lock := lockForIncrement(r.header, target)
+	if _, err := r.exec(ctx, lock); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+			return 0, fmt.Errorf("%s does not exist any more; it was a table when the run started, so the model "+
+				"selected only new rows: run again to build it whole", target)
+		}
+		return 0, r.explain(lock, err)
+	}
+	_, relkind, err := r.lookup(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if relkind != "r" {
+		return 0, fmt.Errorf("%s is a %s now; it was a table when the run started, so the model selected only "+
+			"new rows: run again to build it whole", target, relkindName(relkind))
+	}
+	if p.needsVersion() {
+		v, err := w.serverVersionNum(ctx, r)
+		if err != nil {
+			return 0, err
+		}
+		if p.Strategy, err = chooseStrategy(p, v); err != nil {
+			return 0, err
+		}
+	} else if p.Strategy, err = chooseStrategy(p, 0); err != nil {
+		return 0, err
+	}
+
+	tmp := scratchName(r.build.Relation, r.build.InvocationID, "__kiln_new_")
+	if _, err := r.do(ctx, createTempAs(r.header, tmp, r.build.SQL)); err != nil {
+		return 0, err
+	}
+	if _, err := r.do(ctx, analyzeTemp(r.header, tmp)); err != nil {
+		return 0, err
+	}
+	tableCols, err := r.columns(ctx, ident(target.Schema, target.Name))
+	if err != nil {
+		return 0, err
+	}
+	modelCols, err := r.columns(ctx, tempRel(tmp))
+	if err != nil {
+		return 0, err
+	}
+	if p.Key, err = resolveKey(p.Key, modelCols, tableCols, p.Mode); err != nil {
+		return 0, err
+	}
+	plan, err := planColumns(p.Mode, target, tableCols, modelCols)
+	if err != nil {
+		return 0, err
+	}
+	if len(p.Key) > 0 {
+		if err := r.checkKey(ctx, tmp, p.Key); err != nil {
+			return 0, err
+		}
+	}
+	for _, s := range alterSteps(r.header, target, plan.Alters) {
+		if _, err := r.do(ctx, s); err != nil {
+			return 0, err
+		}
+	}
+	if len(plan.Write) == 0 {
+		return 0, fmt.Errorf("the model has none of the columns of %s; nothing was changed", target)
+	}
+	switch p.Strategy {
+	case strategyMerge:
+		tag, err := r.do(ctx, mergeNew(r.header, target, tmp, p.Key, plan.Write, p.Predicates))
+		return tag.RowsAffected(), err
+	case strategyDeleteInsert:
+		if _, err := r.do(ctx, deleteMatching(r.header, target, tmp, p.Key, p.Predicates)); err != nil {
+			return 0, err
+		}
+	}
+	tag, err := r.do(ctx, insertNew(r.header, target, tmp, plan.Write))
+	return tag.RowsAffected(), err
+}
+
+// columns reads the columns of rel, a quoted name.
+func (r *run) columns(ctx context.Context, rel string) ([]column, error) {
+	sql := columnsQuery(r.header, rel)
+	r.statements = append(r.statements, sql)
+	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s: %w", rel, err)
+	}
+	var cols []column
+	var c column
+	_, err = pgx.ForEachRow(rows, []any{&c.Name, &c.Type}, func() error {
+		cols = append(cols, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s: %w", rel, err)
+	}
+	return cols, nil
+}
+
+// resolveKey finds each unique_key column among the model's columns: by
+// its exact name, else folded to lower case as PostgreSQL folds an
+// unquoted name (dbt writes the key into SQL unquoted). The table must have
+// it too, unless on_schema_change is about to add it.
+func resolveKey(key []string, model, table []column, mode string) ([]string, error) {
+	has := func(cols []column, name string) bool {
+		for _, c := range cols {
+			if c.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	out := make([]string, 0, len(key))
+	for _, k := range key {
+		name := k
+		if !has(model, name) {
+			name = strings.ToLower(k)
+		}
+		if !has(model, name) {
+			names := make([]string, len(model))
+			for i, c := range model {
+				names[i] = c.Name
+			}
+			return nil, fmt.Errorf("unique_key %s is not a column of the model (its columns: %s)", k, strings.Join(names, ", "))
+		}
+		if !has(table, name) && mode != schemaAppend && mode != schemaSync {
+			return nil, fmt.Errorf("unique_key %s is not a column of the table; add it with on_schema_change "+
+				"'append_new_columns', or rebuild the table with --full-refresh", name)
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// checkKey refuses new rows that could not be matched on the key, or that
+// would match the same row twice: a NULL in a key column, or a key held by
+// more than one new row.
+func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
+	sql := nullKeyQuery(r.header, tmp, key)
+	r.statements = append(r.statements, sql)
+	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
+	if err != nil {
+		return fmt.Errorf("check the unique_key for nulls: %w", err)
+	}
+	var total int64
+	var samples []string
+	var row string
+	_, err = pgx.ForEachRow(rows, []any{&total, &row}, func() error {
+		samples = append(samples, shorten(row, 200))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check the unique_key for nulls: %w", err)
+	}
+	if total > 0 {
+		return fmt.Errorf("unique_key %s is null in %d of the new rows, which kiln cannot match with the table; "+
+			"nothing was changed. For example: %s", keyList(key), total, strings.Join(samples, "; "))
+	}
+
+	sql = duplicateKeyQuery(r.header, tmp, key)
+	r.statements = append(r.statements, sql)
+	rows, err = r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
+	if err != nil {
+		return fmt.Errorf("check the unique_key for duplicates: %w", err)
+	}
+	samples = samples[:0]
+	for rows.Next() {
+		vals := make([]any, len(key)+2)
+		texts := make([]string, len(key))
+		var count int64
+		vals[0] = &total
+		for i := range texts {
+			vals[i+1] = &texts[i]
+		}
+		vals[len(vals)-1] = &count
+		if err := rows.Scan(vals...); err != nil {
+			rows.Close()
+			return fmt.Errorf("check the unique_key for duplicates: %w", err)
+		}
+		samples = append(samples, fmt.Sprintf("%s (%d rows)", keyValues(key, texts), count))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check the unique_key for duplicates: %w", err)
+	}
+	if total > 0 {
+		values := fmt.Sprintf("%d key values appear", total)
+		if total == 1 {
+			values = "1 key value appears"
+		}
+		return fmt.Errorf("unique_key %s is not unique in the new rows: %s more than once, "+
+			"so kiln cannot tell which row is the new one; nothing was changed. For example: %s",
+			keyList(key), values, strings.Join(samples, ", "))
+	}
+	return nil
+}
+
+// keyList shows key columns: id, or (order_id, line).
+func keyList(key []string) string {
+	if len(key) == 1 {
+		return key[0]
+	}
+	return "(" + strings.Join(key, ", ") + ")"
+}
+
+// keyValues shows one key's values: id=3, or (order_id, line)=(7, 2).
+func keyValues(key, vals []string) string {
+	if len(key) == 1 {
+		return key[0] + "=" + vals[0]
+	}
+	return keyList(key) + "=(" + strings.Join(vals, ", ") + ")"
+}
+
+// shorten cuts s to about n bytes, on a character boundary.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return truncateBytes(s, n) + "…"
+}
+
+// serverVersionNum returns server_version_num, read once per Warehouse on
+// the build's own connection.
+func (w *Warehouse) serverVersionNum(ctx context.Context, r *run) (int, error) {
+	w.versionMu.Lock()
+	defer w.versionMu.Unlock()
+	if w.versionNum > 0 {
+		return w.versionNum, nil
+	}
+	sql := r.header + "select pg_catalog.current_setting('server_version_num')::int"
+	r.statements = append(r.statements, sql)
+	var v int
+	if err := r.tx.QueryRow(ctx, sql, pgx.QueryExecModeExec).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read the server version: %w", err)
+	}
+	w.versionNum = v
+	return v, nil
+}
