@@ -186,15 +186,21 @@ func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalo
 			nr.Status = Cancelled
 		}
 	} else {
-		nr.Message = fmt.Sprintf("%s %d", commandTag(n.Config.Materialized()), br.RowsAffected)
+		nr.Message = commandTag(n.Config.Materialized())
+		if br.RowsAffected >= 0 {
+			nr.Message = fmt.Sprintf("%s %d", nr.Message, br.RowsAffected)
+		}
 	}
 	x.finishStarted(n, nr, index)
 	return err
 }
 
 func commandTag(materialized string) string {
-	if materialized == "view" {
+	switch materialized {
+	case "view":
 		return "CREATE VIEW"
+	case "incremental":
+		return "INSERT/UPDATE"
 	}
 	return "SELECT"
 }
