@@ -6,6 +6,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -53,6 +54,41 @@ type Build struct {
 
 	// Incremental models only.
 	Incremental *Incremental
+
+	Options
+}
+
+// Options apply to every node a warehouse builds (models and seeds).
+type Options struct {
+	// PreHooks and PostHooks are rendered SQL statements run inside the
+	// node's transaction, before and after it is built.
+	PreHooks, PostHooks []string
+	// Grants maps a privilege (select, insert, ...) to the roles that must
+	// hold it after the build; privileges of those kinds held by other
+	// roles are revoked. Nil leaves grants alone (beyond carrying them over
+	// on a swap).
+	Grants map[string][]string
+	// StatementTimeout and LockTimeout are applied with SET LOCAL inside
+	// the node's transaction; zero leaves the server's setting.
+	StatementTimeout, LockTimeout time.Duration
+	// LockWait bounds the wait for the advisory lock that serializes
+	// writers of the same relation across kiln invocations; zero waits
+	// without limit. When it expires the build fails with a *LockError.
+	LockWait time.Duration
+}
+
+// LockError says another session holds the advisory lock on a relation.
+type LockError struct {
+	Relation        Relation
+	HolderPID       int
+	HolderAppName   string
+	HolderQueryNode string // the kiln node id in the holder's statement comment, if any
+	Waited          time.Duration
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("%s is being written by another session (pid %d, application_name %q); gave up after %s",
+		e.Relation, e.HolderPID, e.HolderAppName, e.Waited.Round(time.Millisecond))
 }
 
 // Incremental says how an incremental model folds new rows into its table.
@@ -73,15 +109,92 @@ type BuildResult struct {
 	Statements   []string // every statement executed, in order, for target/run
 }
 
-// Warehouse is what the runner needs from a database.
-type Warehouse interface {
+// Seed asks the warehouse to load a CSV file's rows into a table.
+type Seed struct {
+	NodeID       string
+	InvocationID string
+	Relation     Relation
+	Columns      []Column // in file order; Type is a SQL type
+	Rows         [][]any  // values already converted to the column types (nil for NULL)
+	Existing     Kind
+	FullRefresh  bool // drop and recreate instead of swapping in place
+	Options
+}
+
+// Column is a column name and its SQL type.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Test asks the warehouse to run a data test: SQL selects the failing rows.
+type Test struct {
+	NodeID       string
+	InvocationID string
+	SQL          string
+	Limit        int    // 0: no limit on the failing rows counted
+	WarnIf       string // a condition on the failure count, e.g. "!= 0", "> 10"
+	ErrorIf      string
+	// StoreFailures, when set, is where the failing rows are kept, replaced
+	// atomically on each run.
+	StoreFailures *Relation
+}
+
+// TestResult is the outcome of a data test.
+type TestResult struct {
+	Failures   int64
+	Warn       bool // WarnIf held
+	Error      bool // ErrorIf held
+	Statements []string
+}
+
+// Freshness is the age of a source table.
+type Freshness struct {
+	MaxLoadedAt time.Time // zero when the table has no rows
+	SnapshotAt  time.Time // the server's now()
+}
+
+// Cataloger reads what exists and makes schemas.
+type Cataloger interface {
 	// Catalog lists the relations in the given schemas in one round trip.
 	Catalog(ctx context.Context, schemas []string) (Catalog, error)
 	// CreateSchema creates the schema if it does not exist.
 	CreateSchema(ctx context.Context, schema string) error
+}
+
+// Builder materializes models.
+type Builder interface {
 	// Build materializes one model atomically: on error, what was at
 	// b.Relation before is left exactly as it was.
 	Build(ctx context.Context, b Build) (BuildResult, error)
+}
+
+// Seeder loads seeds.
+type Seeder interface {
+	// LoadSeed replaces the seed's table atomically with the given rows.
+	LoadSeed(ctx context.Context, s Seed) (BuildResult, error)
+}
+
+// Tester runs data tests and source freshness checks.
+type Tester interface {
+	RunTest(ctx context.Context, t Test) (TestResult, error)
+	// SourceFreshness reads max(loadedAtField) of rel, with an optional
+	// filter (a SQL condition).
+	SourceFreshness(ctx context.Context, rel Relation, loadedAtField, filter string) (Freshness, error)
+}
+
+// Executor runs the on-run-start and on-run-end hooks, each statement in
+// its own transaction.
+type Executor interface {
+	Exec(ctx context.Context, nodeID, invocationID, sql string) error
+}
+
+// Warehouse is what the runner needs from a database.
+// Seeder, Tester and Executor join it as the postgres implementation
+// gains them.
+type Warehouse interface {
+	Cataloger
+	Builder
 	// Close releases the connections.
 	Close()
 }
