@@ -20,9 +20,23 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
-// Node is a model ready to run: final config, relation and compiled SQL.
+// Kind is what a node is.
+type Kind string
+
+const (
+	KindModel Kind = "model"
+	KindSeed  Kind = "seed"
+	KindTest  Kind = "test"
+)
+
+// Node is a model, seed or test ready to run: final config, relation and
+// compiled SQL.
 type Node struct {
 	ID           string
+	Kind         Kind
+	Name         string
+	Path         string   // the source file, relative to the project
+	FQN          []string // project, folders, name
 	Model        *project.Model
 	Config       project.Config
 	Relation     warehouse.Relation
@@ -37,6 +51,8 @@ type Node struct {
 	// FullRefreshIgnored is true when --full-refresh was given but the
 	// model's config says full_refresh: false.
 	FullRefreshIgnored bool
+
+	preHooks, postHooks []string // rendered
 
 	handed map[string]warehouse.Relation // relations handed out during the first render
 	result jinja.Result
@@ -216,6 +232,10 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 		}
 		c.Nodes[id] = &Node{
 			ID:           id,
+			Kind:         KindModel,
+			Name:         m.Name,
+			Path:         m.Path,
+			FQN:          m.FQN,
 			Model:        m,
 			CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, m.Path),
 			handed:       handed[i],
@@ -309,7 +329,7 @@ func (c *Compiled) resolve() error {
 	for id, n := range c.Nodes {
 		n.Config = n.Model.Config.Merge(project.Config(n.result.Config))
 		if len(n.result.Config) > 0 {
-			for _, d := range project.CheckConfig(project.Config(n.result.Config), n.Model.Path, n.result.ConfigLine) {
+			for _, d := range project.CheckConfig(project.Config(n.result.Config), n.Path, n.result.ConfigLine) {
 				d.Node = id
 				errs = append(errs, d)
 			}
@@ -318,7 +338,7 @@ func (c *Compiled) resolve() error {
 			delete(c.Nodes, id)
 			continue
 		}
-		n.Relation = relationFor(c.Target, n.Model.Name, n.Config)
+		n.Relation = relationFor(c.Target, n.Name, n.Config)
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
@@ -330,14 +350,15 @@ func (c *Compiled) resolve() error {
 		n := c.Nodes[id]
 		g.Add(id)
 		if prev, ok := owner[n.Relation.Key()]; ok {
-			errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Node: id,
-				Message: "models '" + c.Nodes[prev].Model.Name + "' and '" + n.Model.Name + "' both build " + n.Relation.Schema + "." + n.Relation.Name,
+			errs = append(errs, &diag.Diagnostic{File: n.Path, Node: id,
+				Message: "models '" + c.Nodes[prev].Name + "' and '" + n.Name + "' both build " + n.Relation.Schema + "." + n.Relation.Name,
 				Hint:    "give one of them another alias or schema"})
 		}
 		owner[n.Relation.Key()] = id
 		if err := checkMaterialization(n); err != nil {
 			errs = append(errs, err)
 		}
+		errs = append(errs, checkOptions(n)...)
 		deps := map[string]bool{}
 		for _, call := range n.result.Refs {
 			name := call.Args[len(call.Args)-1]
@@ -346,7 +367,7 @@ func (c *Compiled) resolve() error {
 				deps[depID] = true
 				continue
 			}
-			d := &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id}
+			d := &diag.Diagnostic{File: n.Path, Line: call.Line, Node: id}
 			if c.isDisabledModel(name) {
 				d.Message = "ref to disabled model '" + name + "'"
 				d.Hint = "enable it, or remove the ref"
@@ -359,7 +380,7 @@ func (c *Compiled) resolve() error {
 		srcDeps := map[string]bool{}
 		for _, call := range n.result.Sources {
 			if len(call.Args) != 2 {
-				errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id, Message: "source() takes a source name and a table name"})
+				errs = append(errs, &diag.Diagnostic{File: n.Path, Line: call.Line, Node: id, Message: "source() takes a source name and a table name"})
 				continue
 			}
 			sid := SourceID(c.Project.Name, call.Args[0], call.Args[1])
@@ -367,7 +388,7 @@ func (c *Compiled) resolve() error {
 				srcDeps[sid] = true
 				continue
 			}
-			errs = append(errs, &diag.Diagnostic{File: n.Model.Path, Line: call.Line, Node: id,
+			errs = append(errs, &diag.Diagnostic{File: n.Path, Line: call.Line, Node: id,
 				Message: "unknown source '" + call.Args[0] + "." + call.Args[1] + "'",
 				Hint:    diag.Suggest(call.Args[0]+"."+call.Args[1], c.sourceNames())})
 		}
@@ -380,11 +401,11 @@ func (c *Compiled) resolve() error {
 	for _, cycle := range g.Cycles() {
 		parts := make([]string, 0, len(cycle)+1)
 		for _, id := range cycle {
-			parts = append(parts, c.Nodes[id].Model.Name)
+			parts = append(parts, c.Nodes[id].Name)
 		}
 		parts = append(parts, parts[0])
 		first := c.Nodes[cycle[0]]
-		errs = append(errs, &diag.Diagnostic{File: first.Model.Path, Node: first.ID,
+		errs = append(errs, &diag.Diagnostic{File: first.Path, Node: first.ID,
 			Message: "dependency cycle: " + strings.Join(parts, " -> "),
 			Hint:    "remove one of these refs"})
 	}
@@ -399,7 +420,7 @@ func checkMaterialization(n *Node) *diag.Diagnostic {
 	case "view", "table", "incremental":
 		return nil
 	default:
-		return &diag.Diagnostic{File: n.Model.Path, Line: n.result.ConfigLine, Node: n.ID,
+		return &diag.Diagnostic{File: n.Path, Line: n.result.ConfigLine, Node: n.ID,
 			Message: "materialized='" + m + "' is not supported yet",
 			Hint:    "use 'view', 'table' or 'incremental'"}
 	}
@@ -408,7 +429,7 @@ func checkMaterialization(n *Node) *diag.Diagnostic {
 func (c *Compiled) modelNames() []string {
 	names := make([]string, 0, len(c.Nodes))
 	for _, n := range c.Nodes {
-		names = append(names, n.Model.Name)
+		names = append(names, n.Name)
 	}
 	sort.Strings(names)
 	return names
@@ -429,11 +450,11 @@ func (c *Compiled) selectorNodes() []selector.Node {
 		n := c.Nodes[id]
 		out = append(out, selector.Node{
 			ID:           id,
-			Name:         n.Model.Name,
+			Name:         n.Name,
 			ResourceType: "model",
-			Path:         n.Model.Path,
+			Path:         n.Path,
 			Package:      c.Project.Name,
-			FQN:          n.Model.FQN,
+			FQN:          n.FQN,
 			Tags:         n.Config.Tags(),
 			Config:       n.Config,
 		})

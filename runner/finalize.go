@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 
+	"github.com/kiln-dev/kiln/runner/diag"
+
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -24,7 +26,21 @@ func (c *Compiled) finalize(ctx context.Context, e *Engine, catalog warehouse.Ca
 		}
 		n.Incremental = !full && catalog.Lookup(n.Relation) == warehouse.Table
 	}
-	return c.renderAll(ctx, e, true)
+	if err := c.renderAll(ctx, e, true); err != nil {
+		return err
+	}
+	var errs diag.List
+	for _, id := range c.Selected {
+		n := c.Nodes[id]
+		var err error
+		if n.preHooks, err = c.renderHooks(e, n, "pre_hook"); err != nil {
+			errs.Add(err)
+		}
+		if n.postHooks, err = c.renderHooks(e, n, "post_hook"); err != nil {
+			errs.Add(err)
+		}
+	}
+	return errs.Err()
 }
 
 // incremental is the warehouse's view of an incremental node.

@@ -1,5 +1,7 @@
 package runner
 
+import "time"
+
 // Options are what a command line asks of the engine, already parsed.
 type Options struct {
 	ProjectDir  string
@@ -11,4 +13,7 @@ type Options struct {
 	Exclude     []string
 	FailFast    bool
 	FullRefresh bool // rebuild incremental models from scratch
+	// LockWait bounds the wait for another invocation writing the same
+	// relation; zero waits without limit.
+	LockWait time.Duration
 }

@@ -44,8 +44,8 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 	}
 	for _, id := range c.Selected {
 		if n := c.Nodes[id]; n.FullRefreshIgnored {
-			e.emit(Warned{Diagnostic: &diag.Diagnostic{File: n.Model.Path, Node: id, Severity: diag.Warning,
-				Message: "--full-refresh does not rebuild " + n.Model.Name + ": its config says full_refresh: false; an increment is applied instead"}})
+			e.emit(Warned{Diagnostic: &diag.Diagnostic{File: n.Path, Node: id, Severity: diag.Warning,
+				Message: "--full-refresh does not rebuild " + n.Name + ": its config says full_refresh: false; an increment is applied instead"}})
 		}
 	}
 	if err := c.writeCompiled(); err != nil {
@@ -56,7 +56,7 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
 	res := &RunResult{InvocationID: invocation, Command: "run", Started: started}
-	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected)}
+	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait}
 	err = x.run(ctx, catalog, opts.FailFast)
 	res.Duration = time.Since(started)
 	if werr := e.writeArtifacts(c, invocation, "run", res); werr != nil && err == nil {
@@ -73,6 +73,7 @@ type execution struct {
 	wh         warehouse.Warehouse
 	invocation string
 	total      int
+	lockWait   time.Duration
 
 	mu     sync.Mutex // guards result, index and event emission
 	result *RunResult
@@ -91,7 +92,7 @@ func (x *execution) run(ctx context.Context, catalog warehouse.Catalog, failFast
 		Limit: c.Target.Threads,
 		OnSkip: func(id, cause string) {
 			x.finish(c.Nodes[id], NodeResult{NodeID: id, Status: Skipped, Cause: cause, RowsAffected: -1,
-				Message: "skipped: upstream " + c.Nodes[cause].Model.Name + " failed", Started: time.Now()})
+				Message: "skipped: upstream " + c.Nodes[cause].Name + " failed", Started: time.Now()})
 		},
 	}, func(ctx context.Context, id string) error {
 		err := x.build(ctx, c.Nodes[id], catalog)
@@ -167,6 +168,7 @@ func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalo
 		Existing:     catalog.Lookup(n.Relation),
 		InvocationID: x.invocation,
 		Incremental:  n.incremental(),
+		Options:      n.warehouseOptions(x.lockWait),
 	})
 	nr := NodeResult{NodeID: n.ID, Status: Success, RowsAffected: br.RowsAffected,
 		Started: started, Duration: time.Since(started), CompiledPath: n.CompiledPath}
@@ -229,7 +231,7 @@ func (x *execution) record(n *Node, nr NodeResult, index int) {
 }
 
 func (c *Compiled) info(n *Node) NodeInfo {
-	return NodeInfo{ID: n.ID, Name: n.Model.Name, Path: n.Model.Path,
+	return NodeInfo{ID: n.ID, Name: n.Name, Path: n.Path,
 		Relation: n.Relation.Schema + "." + n.Relation.Name, Materialized: n.Config.Materialized()}
 }
 

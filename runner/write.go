@@ -35,7 +35,7 @@ func (c *Compiled) writeRun(n *Node, statements []string) error {
 	if len(statements) == 0 {
 		return nil
 	}
-	rel := path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Model.Path)
+	rel := path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Path)
 	return artifacts.WriteFile(targetFile(c.projectDir, rel), []byte(strings.Join(statements, ";\n\n")+";\n"))
 }
 
@@ -62,10 +62,10 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 			UniqueID:         id,
 			ResourceType:     "model",
 			PackageName:      c.Project.Name,
-			Name:             n.Model.Name,
-			Path:             strings.TrimPrefix(n.Model.Path, firstDir(n.Model.Path)+"/"),
-			OriginalFilePath: n.Model.Path,
-			FQN:              n.Model.FQN,
+			Name:             n.Name,
+			Path:             strings.TrimPrefix(n.Path, firstDir(n.Path)+"/"),
+			OriginalFilePath: n.Path,
+			FQN:              n.FQN,
 			Database:         n.Relation.Database,
 			Schema:           n.Relation.Schema,
 			Alias:            n.Relation.Name,

@@ -36,10 +36,12 @@ type Project struct {
 	// --vars on top.
 	Vars map[string]any
 	// Models are sorted by Path and include disabled ones.
-	Models   []*Model
-	Macros   []jinja.File
-	Sources  []*Source // sorted by SourceName, then Name
-	Warnings diag.List
+	Models  []*Model
+	Macros  []jinja.File
+	Sources []*Source // sorted by SourceName, then Name
+	// OnRunStart and OnRunEnd are dbt_project.yml's run hooks, unrendered.
+	OnRunStart, OnRunEnd []Hook
+	Warnings             diag.List
 }
 
 // Model is one .sql file of a model path.

@@ -96,13 +96,13 @@ func printList(w io.Writer, nodes []*runner.Node, output string) {
 	for _, n := range nodes {
 		switch output {
 		case "name":
-			fmt.Fprintln(w, n.Model.Name)
+			fmt.Fprintln(w, n.Name)
 		case "path":
-			fmt.Fprintln(w, n.Model.Path)
+			fmt.Fprintln(w, n.Path)
 		case "json":
-			fmt.Fprintf(w, "{\"unique_id\":%q,\"name\":%q,\"resource_type\":\"model\",\"original_file_path\":%q}\n", n.ID, n.Model.Name, n.Model.Path)
+			fmt.Fprintf(w, "{\"unique_id\":%q,\"name\":%q,\"resource_type\":%q,\"original_file_path\":%q}\n", n.ID, n.Name, n.Kind, n.Path)
 		default:
-			fmt.Fprintln(w, strings.Join(n.Model.FQN, "."))
+			fmt.Fprintln(w, strings.Join(n.FQN, "."))
 		}
 	}
 }

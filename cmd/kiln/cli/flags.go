@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -20,6 +21,7 @@ type commonFlags struct {
 	excludes    []string
 	failFast    bool
 	fullRefresh bool
+	lockTimeout time.Duration
 	logFormat   string
 }
 
@@ -36,6 +38,7 @@ func (f *commonFlags) register(cmd *cobra.Command, withRun bool) {
 		fs.IntVar(&f.threads, "threads", 0, "models built at once (default: the profile's threads)")
 		fs.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
 		fs.BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild incremental models from scratch")
+		fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for another run writing the same table, e.g. 30s (default: no limit)")
 	}
 }
 
@@ -66,5 +69,6 @@ func (f *commonFlags) options(args []string) (runner.Options, error) {
 		Exclude:     f.excludes,
 		FailFast:    f.failFast,
 		FullRefresh: f.fullRefresh,
+		LockWait:    f.lockTimeout,
 	}, nil
 }
