@@ -33,6 +33,18 @@ func (c criterion) matches(n *Node) bool {
 	case "config":
 		v, ok := lookup(n.Config, c.key)
 		return ok && configEquals(v, c.value)
+	case "state":
+		// state:modified includes new nodes, as in dbt.
+		return n.State == c.value || (c.value == "modified" && n.State == "new")
+	case "result":
+		return n.Result != "" && n.Result == c.value
+	case "source":
+		for _, s := range n.Sources {
+			if glob(c.value, s) || glob(c.value, strings.SplitN(s, ".", 2)[0]) {
+				return true
+			}
+		}
+		return false
 	}
 	return false
 }

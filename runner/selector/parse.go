@@ -24,7 +24,7 @@ type criterion struct {
 }
 
 // methods are the selector methods kiln knows, in the order hints list them.
-var methods = []string{"config", "file", "fqn", "package", "path", "resource_type", "tag"}
+var methods = []string{"config", "file", "fqn", "package", "path", "resource_type", "result", "source", "state", "tag"}
 
 // globMethods take shell-glob values.
 var globMethods = map[string]bool{"file": true, "fqn": true, "package": true, "path": true, "tag": true}
@@ -133,9 +133,17 @@ func checkMethod(c criterion) error {
 		}
 	case len(c.key) > 0:
 		return &diag.Diagnostic{Message: fmt.Sprintf("selector method '%s' takes no key in '%s'", c.method, c.raw)}
+	case c.method == "state" && !slices.Contains(stateValues, c.value):
+		return &diag.Diagnostic{
+			Message: fmt.Sprintf("unknown state '%s' in '%s'", c.value, c.raw),
+			Hint:    "use state:modified, state:new or state:unchanged, with --state DIR",
+		}
 	}
 	return nil
 }
+
+// stateValues are the values of the state: method.
+var stateValues = []string{"modified", "new", "unchanged"}
 
 // defaultMethod picks the method of a value given without one, as dbt does.
 func defaultMethod(v string) string {

@@ -31,6 +31,14 @@ type Node struct {
 	FQN          []string // [project, folders..., name]
 	Tags         []string
 	Config       map[string]any
+	// State compares the node with a previous manifest (--state): "new",
+	// "modified" or "unchanged"; "" when no state was given.
+	State string
+	// Result is the node's status in a previous run_results.json
+	// ("success", "error", "skipped", "fail", "warn", "pass", ...).
+	Result string
+	// Sources lists the "<source>.<table>" names the node reads.
+	Sources []string
 }
 
 // Selector is a parsed set of --select and --exclude arguments.

@@ -183,7 +183,7 @@ func TestParseErrors(t *testing.T) {
 		message, hint     string
 	}{
 		{[]string{"foo:bar"}, nil, "unknown selector method 'foo' in 'foo:bar'", "did you mean 'fqn'?"},
-		{[]string{"state:modified"}, nil, "unknown selector method 'state' in 'state:modified'", ""},
+		{[]string{"state:modifed"}, nil, "unknown state 'modifed' in 'state:modifed'", "use state:modified, state:new or state:unchanged, with --state DIR"},
 		{[]string{"orders", "tgs:daily"}, nil, "unknown selector method 'tgs' in 'tgs:daily'", "did you mean 'tag'?"},
 		{nil, []string{"pakage:utils+"}, "unknown selector method 'pakage' in 'pakage:utils+'", "did you mean 'package'?"},
 		{[]string{"confg.materialized:table"}, nil,
@@ -235,6 +235,35 @@ func TestParseOperators(t *testing.T) {
 		}
 		if c.method != tt.method || c.value != tt.value || c.parents != tt.parents || c.children != tt.children || c.at != tt.at {
 			t.Errorf("parseCriterion(%q) = %+v", tt.raw, c)
+		}
+	}
+}
+
+func TestStateResultAndSourceMethods(t *testing.T) {
+	nodes := []Node{
+		{ID: "a", Name: "a", State: "new", Result: "success", Sources: []string{"raw.events"}},
+		{ID: "b", Name: "b", State: "modified", Result: "error"},
+		{ID: "c", Name: "c", State: "unchanged", Result: "skipped", Sources: []string{"crm.users"}},
+		{ID: "d", Name: "d"},
+	}
+	for _, tc := range []struct {
+		sel  string
+		want []string
+	}{
+		{"state:modified", []string{"a", "b"}},
+		{"state:new", []string{"a"}},
+		{"result:error", []string{"b"}},
+		{"result:skipped result:error", []string{"b", "c"}},
+		{"source:raw", []string{"a"}},
+		{"source:crm.users", []string{"c"}},
+		{"source:*", []string{"a", "c"}},
+	} {
+		s, err := Parse([]string{tc.sel}, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sel, err)
+		}
+		if got := s.Select(nodes, nil); !slices.Equal(got, tc.want) {
+			t.Errorf("%s selected %v, want %v", tc.sel, got, tc.want)
 		}
 	}
 }
