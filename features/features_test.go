@@ -138,6 +138,8 @@ func (h *harness) initScenario(sc *godog.ScenarioContext) {
 	sc.Step(`^(?:a|the) file "([^"]*)" (?:containing|with):$`, s.aFile)
 	sc.Step(`^the file "([^"]*)" is removed$`, s.fileRemoved)
 	sc.Step(`^the example project$`, s.exampleProject)
+	sc.Step(`^the directory "([^"]*)" is copied to "([^"]*)"$`, s.copyDir)
+	sc.Step(`^the profile has a target "([^"]*)" with schema "([^"]*)"$`, s.addTarget)
 	sc.Step(`^the environment variable "([^"]*)" is "([^"]*)"$`, s.envVar)
 
 	// Running kiln and its output (steps_run_test.go).

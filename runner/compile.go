@@ -53,6 +53,9 @@ type Node struct {
 	FullRefreshIgnored bool
 
 	preHooks, postHooks []string // rendered
+	inputs              *inputs  // vars and env vars read by the first render
+	rawSource           string   // the file text of a seed or test
+	deferred            bool     // Relation comes from --state (--defer)
 
 	handed map[string]warehouse.Relation // relations handed out during the first render
 	result jinja.Result
@@ -70,6 +73,8 @@ type Compiled struct {
 	Selected    []string // node ids, sorted
 	env         *jinja.Env
 	projectDir  string
+	macros      *macroIndex
+	prior       *priorState // from --state, or nil
 }
 
 // depth says how far compile goes.
@@ -136,6 +141,16 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		Nodes:       map[string]*Node{},
 		env:         env,
 		projectDir:  dir,
+		macros:      newMacroIndex(proj.Macros),
+	}
+	if opts.State != "" {
+		if c.prior, err = readPriorState(opts.State); err != nil {
+			return nil, err
+		}
+	} else if mentionsResult(opts.Select, opts.Exclude) {
+		if c.prior, err = readPriorResults(targetFile(dir, proj.TargetPath)); err != nil {
+			return nil, err
+		}
 	}
 	var errs diag.List
 	c.loadSources()
@@ -144,11 +159,32 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	sel, err := selector.Parse(opts.Select, opts.Exclude)
+	selects, excludes := opts.Select, opts.Exclude
+	if opts.Selector != "" {
+		s, x, err := namedSelector(fsys, opts.Selector)
+		if err != nil {
+			return nil, err
+		}
+		selects, excludes = append(append([]string{}, selects...), s...), append(append([]string{}, excludes...), x...)
+	}
+	sel, err := selector.Parse(selects, excludes)
 	if err != nil {
 		return nil, err
 	}
 	c.Selected = sel.Select(c.selectorNodes(), c.Graph)
+	if opts.only != nil {
+		c.Selected = nil
+		for _, id := range opts.only {
+			if _, ok := c.Nodes[id]; ok {
+				c.Selected = append(c.Selected, id)
+			}
+		}
+	}
+	if opts.Defer {
+		if err := c.deferUnselected(); err != nil {
+			return nil, err
+		}
+	}
 	if d == fullSQL {
 		if err := c.finalize(ctx, e, nil, false); err != nil {
 			return nil, err
@@ -198,6 +234,7 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 	provisional := c.provisionalRelations()
 	results := make([]jinja.Result, len(models))
 	handed := make([]map[string]warehouse.Relation, len(models))
+	read := make([]*inputs, len(models))
 	var mu sync.Mutex
 	var errs diag.List
 	g, gctx := errgroup.WithContext(ctx)
@@ -207,14 +244,14 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
-			res, got, err := c.render(e, m, provisional, final)
+			res, got, in, err := c.render(e, m, provisional, final)
 			if err != nil {
 				mu.Lock()
 				errs.Add(err)
 				mu.Unlock()
 				return nil
 			}
-			results[i], handed[i] = res, got
+			results[i], handed[i], read[i] = res, got, in
 			return nil
 		})
 	}
@@ -240,6 +277,7 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 			CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, m.Path),
 			handed:       handed[i],
 			result:       results[i],
+			inputs:       read[i],
 		}
 	}
 	return nil
@@ -248,9 +286,10 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 // render renders one model. In the first pass ref() hands out provisional
 // relations and never fails, so that unknown refs are reported later, all
 // together, with their lines; in the final pass it hands out final ones.
-func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]warehouse.Relation, final bool) (jinja.Result, map[string]warehouse.Relation, error) {
+func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]warehouse.Relation, final bool) (jinja.Result, map[string]warehouse.Relation, *inputs, error) {
 	id := NodeID(c.Project.Name, m.Name)
 	handed := map[string]warehouse.Relation{}
+	read := newInputs()
 	relationOf := func(name string) warehouse.Relation {
 		if final {
 			if n, ok := c.Nodes[NodeID(c.Project.Name, name)]; ok {
@@ -278,8 +317,16 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 			}
 			return s.Relation, nil
 		},
-		Var:     c.lookupVar,
-		EnvVar:  e.lookupEnv,
+		Var: func(name string) (any, bool) {
+			v, ok := c.lookupVar(name)
+			read.vars[name] = v
+			return v, ok
+		},
+		EnvVar: func(name string) (string, bool) {
+			v, ok := e.lookupEnv(name)
+			read.env[name] = v
+			return v, ok
+		},
 		This:    &this,
 		Target:  c.targetContext(),
 		Execute: true,
@@ -288,7 +335,7 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 		ctx.IsIncremental = c.Nodes[id].Incremental
 	}
 	res, err := c.env.Render(jinja.File{Path: m.Path, Source: m.Source}, ctx)
-	return res, handed, err
+	return res, handed, read, err
 }
 
 // needsRerender reports whether the first render of n used a relation that
@@ -457,6 +504,9 @@ func (c *Compiled) selectorNodes() []selector.Node {
 			FQN:          n.FQN,
 			Tags:         n.Config.Tags(),
 			Config:       n.Config,
+			State:        c.prior.state(n.ID, func() string { return c.fingerprint(n) }),
+			Result:       c.prior.result(n.ID),
+			Sources:      c.sourceRefs(n),
 		})
 	}
 	return out
@@ -477,4 +527,17 @@ func IsLoadError(err error) bool {
 	var list diag.List
 	var d *diag.Diagnostic
 	return errors.As(err, &list) || errors.As(err, &d)
+}
+
+// mentionsResult reports whether a selector uses result:, which needs the
+// previous run_results.json.
+func mentionsResult(lists ...[]string) bool {
+	for _, l := range lists {
+		for _, s := range l {
+			if strings.Contains(s, "result:") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -16,4 +16,14 @@ type Options struct {
 	// LockWait bounds the wait for another invocation writing the same
 	// relation; zero waits without limit.
 	LockWait time.Duration
+	// State is a directory holding a previous manifest.json (and
+	// run_results.json) for state: and result: selectors and --defer.
+	State string
+	// Defer resolves refs to unselected models to the relations of the
+	// State manifest instead of the target's.
+	Defer bool
+	// Selector names a selector of selectors.yml, added to Select/Exclude.
+	Selector string
+
+	only []string // node ids chosen by Retry, instead of selectors
 }

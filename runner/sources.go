@@ -41,3 +41,14 @@ func (c *Compiled) sourceNames() []string {
 	sort.Strings(out)
 	return out
 }
+
+// sourceRefs lists the "<source>.<table>" names n reads, for source:
+// selectors.
+func (c *Compiled) sourceRefs(n *Node) []string {
+	out := make([]string, 0, len(n.SourceDeps))
+	for _, id := range n.SourceDeps {
+		s := c.Sources[id].Source
+		out = append(out, s.SourceName+"."+s.Name)
+	}
+	return out
+}

@@ -54,6 +54,10 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 			cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
 		}
 		parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
+		rel := n.Relation
+		if n.deferred {
+			rel = relationFor(c.Target, n.Name, n.Config) // the manifest describes this target
+		}
 		tags := n.Config.Tags()
 		if tags == nil {
 			tags = []string{}
@@ -66,10 +70,10 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 			Path:             strings.TrimPrefix(n.Path, firstDir(n.Path)+"/"),
 			OriginalFilePath: n.Path,
 			FQN:              n.FQN,
-			Database:         n.Relation.Database,
-			Schema:           n.Relation.Schema,
-			Alias:            n.Relation.Name,
-			RelationName:     n.Relation.String(),
+			Database:         rel.Database,
+			Schema:           rel.Schema,
+			Alias:            rel.Name,
+			RelationName:     rel.String(),
 			Config:           withDefaults(n),
 			Tags:             tags,
 			Description:      n.Model.Description,
@@ -79,6 +83,7 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 			CompiledPath:     n.CompiledPath,
 			CompiledCode:     n.SQL,
 			PatchPath:        n.Model.PatchPath,
+			Kiln:             c.kilnNode(n),
 		}
 		m.ParentMap[id] = parents
 		if m.ChildMap[id] == nil {
@@ -186,4 +191,23 @@ func runResults(version string, res *RunResult) *artifacts.RunResults {
 		out.Results = append(out.Results, r)
 	}
 	return out
+}
+
+func (c *Compiled) kilnNode(n *Node) *artifacts.KilnNode {
+	k := &artifacts.KilnNode{Fingerprint: c.fingerprint(n), Vars: []string{}, EnvVars: []string{}, Macros: []string{}}
+	if n.inputs != nil {
+		for v := range n.inputs.vars {
+			k.Vars = append(k.Vars, v)
+		}
+		for v := range n.inputs.env {
+			k.EnvVars = append(k.EnvVars, v)
+		}
+	}
+	for m := range c.macros.closure(n.source()) {
+		k.Macros = append(k.Macros, m)
+	}
+	sort.Strings(k.Vars)
+	sort.Strings(k.EnvVars)
+	sort.Strings(k.Macros)
+	return k
 }

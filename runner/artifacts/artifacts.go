@@ -49,6 +49,17 @@ type ManifestNode struct {
 	CompiledPath     string            `json:"compiled_path,omitempty"`
 	CompiledCode     string            `json:"compiled_code,omitempty"`
 	PatchPath        string            `json:"patch_path,omitempty"`
+	Kiln             *KilnNode         `json:"kiln,omitempty"`
+}
+
+// KilnNode is what kiln adds to a manifest node: the fingerprint that
+// state:modified compares, and the names (never the values) of the vars,
+// environment variables and macros it covers.
+type KilnNode struct {
+	Fingerprint string   `json:"fingerprint"`
+	Vars        []string `json:"vars"`
+	EnvVars     []string `json:"env_vars"`
+	Macros      []string `json:"macros"`
 }
 
 // Column is a documented column.

@@ -57,6 +57,7 @@ func newRoot(stdout, stderr io.Writer, code *int) *cobra.Command {
 	}
 	root.AddCommand(
 		newRunCmd(code),
+		newRetryCmd(code),
 		newCompileCmd(code),
 		newListCmd(code),
 		newDebugCmd(code),

@@ -38,6 +38,32 @@ func newRunCmd(code *int) *cobra.Command {
 	return cmd
 }
 
+func newRetryCmd(code *int) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   "retry",
+		Short: "Run again exactly the nodes that failed or were skipped in the last run",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(nil)
+			if err != nil {
+				return err
+			}
+			eng, v := engineFor(cmd, f)
+			res, err := eng.Retry(cmd.Context(), opts)
+			var nothing *runner.NothingToRetry
+			if errors.As(err, &nothing) {
+				fmt.Fprintln(cmd.OutOrStdout(), "Nothing to retry: every node of the last run succeeded.")
+				return nil
+			}
+			*code = exitCode(cmd.Context(), v, res, err)
+			return nil
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
 func newCompileCmd(code *int) *cobra.Command {
 	f := &commonFlags{}
 	cmd := &cobra.Command{

@@ -23,6 +23,9 @@ type commonFlags struct {
 	fullRefresh bool
 	lockTimeout time.Duration
 	logFormat   string
+	state       string
+	deferTo     bool
+	selector    string
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, withRun bool) {
@@ -34,6 +37,9 @@ func (f *commonFlags) register(cmd *cobra.Command, withRun bool) {
 	fs.StringSliceVarP(&f.selects, "select", "s", nil, "nodes to select (names, +name, name+, tag:x, path:dir, ...)")
 	fs.StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude, same syntax as --select")
 	fs.StringVar(&f.logFormat, "log-format", "text", "output format: text or json")
+	fs.StringVar(&f.state, "state", "", "directory with a previous manifest.json and run_results.json, for state: and result: selectors and --defer")
+	fs.BoolVar(&f.deferTo, "defer", false, "resolve refs to unselected models to the relations in the --state manifest")
+	fs.StringVar(&f.selector, "selector", "", "a named selector from selectors.yml")
 	if withRun {
 		fs.IntVar(&f.threads, "threads", 0, "models built at once (default: the profile's threads)")
 		fs.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
@@ -53,6 +59,9 @@ func (f *commonFlags) options(args []string) (runner.Options, error) {
 	if f.threads < 0 {
 		return runner.Options{}, fmt.Errorf("--threads must be at least 1, got %d", f.threads)
 	}
+	if f.deferTo && f.state == "" {
+		return runner.Options{}, fmt.Errorf("--defer needs --state DIR")
+	}
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return runner.Options{}, fmt.Errorf("--log-format must be text or json, got %q", f.logFormat)
 	}
@@ -70,5 +79,8 @@ func (f *commonFlags) options(args []string) (runner.Options, error) {
 		FailFast:    f.failFast,
 		FullRefresh: f.fullRefresh,
 		LockWait:    f.lockTimeout,
+		State:       f.state,
+		Defer:       f.deferTo,
+		Selector:    f.selector,
 	}, nil
 }

@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"sort"
+
+	"github.com/kiln-dev/kiln/runner/jinja"
+)
+
+// inputs are what a node's rendered SQL depends on besides its file: the
+// vars and environment variables it read and the macros it may call.
+// state:modified compares their fingerprint with a previous manifest's, so
+// a changed var or macro marks exactly the nodes that use it.
+type inputs struct {
+	vars map[string]any
+	env  map[string]string
+}
+
+func newInputs() *inputs { return &inputs{vars: map[string]any{}, env: map[string]string{}} }
+
+// macroIndex maps each macro name to the hash of the file defining it and
+// the other macros that file mentions.
+type macroIndex struct {
+	hash  map[string]string   // macro name -> file hash
+	calls map[string][]string // macro name -> macro names its file mentions
+	names *regexp.Regexp      // matches any macro name as a word
+}
+
+var macroDef = regexp.MustCompile(`\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
+
+func newMacroIndex(files []jinja.File) *macroIndex {
+	idx := &macroIndex{hash: map[string]string{}, calls: map[string][]string{}}
+	var all []string
+	defined := map[string][]string{} // file -> macros
+	for _, f := range files {
+		h := sha256.Sum256([]byte(f.Source))
+		for _, m := range macroDef.FindAllStringSubmatch(f.Source, -1) {
+			name := m[2]
+			if m[1] == "test" {
+				name = "test_" + name // {% test x %} defines the macro test_x
+			}
+			idx.hash[name] = hex.EncodeToString(h[:8])
+			defined[f.Path] = append(defined[f.Path], name)
+			all = append(all, name)
+		}
+	}
+	if len(all) == 0 {
+		return idx
+	}
+	sort.Strings(all)
+	pattern := `\b(`
+	for i, n := range all {
+		if i > 0 {
+			pattern += "|"
+		}
+		pattern += regexp.QuoteMeta(n)
+	}
+	idx.names = regexp.MustCompile(pattern + `)\b`)
+	for _, f := range files {
+		used := idx.mentions(f.Source)
+		for _, m := range defined[f.Path] {
+			idx.calls[m] = used
+		}
+	}
+	return idx
+}
+
+// mentions lists the macro names that appear in text, sorted.
+func (idx *macroIndex) mentions(text string) []string {
+	if idx.names == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, m := range idx.names.FindAllString(text, -1) {
+		seen[m] = true
+	}
+	return sortedKeys(seen)
+}
+
+// closure returns the macros text may call, directly or through others,
+// with their file hashes.
+func (idx *macroIndex) closure(text string) map[string]string {
+	out := map[string]string{}
+	var visit func(string)
+	visit = func(m string) {
+		if _, ok := out[m]; ok {
+			return
+		}
+		out[m] = idx.hash[m]
+		for _, c := range idx.calls[m] {
+			visit(c)
+		}
+	}
+	for _, m := range idx.mentions(text) {
+		visit(m)
+	}
+	return out
+}
+
+// fingerprint hashes everything a node's result depends on. Env var values
+// enter the hash but are never written anywhere.
+func (c *Compiled) fingerprint(n *Node) string {
+	doc := struct {
+		Source string            `json:"source"`
+		Config map[string]any    `json:"config"`
+		Vars   map[string]any    `json:"vars"`
+		Env    map[string]string `json:"env"`
+		Macros map[string]string `json:"macros"`
+	}{Source: n.source(), Config: n.Config, Macros: c.macros.closure(n.source())}
+	if n.inputs != nil {
+		doc.Vars, doc.Env = n.inputs.vars, n.inputs.env
+	}
+	b, _ := json.Marshal(doc) // maps marshal with sorted keys
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// source is the node's file text.
+func (n *Node) source() string {
+	if n.Model != nil {
+		return n.Model.Source
+	}
+	return n.rawSource
+}
