@@ -204,6 +204,20 @@ func mergeVars(project, cli map[string]any) map[string]any {
 	return out
 }
 
+// refID is the id of the model or seed that ref(name) means, "" if none.
+func (c *Compiled) refID(name string) string {
+	if id := NodeID(c.Project.Name, name); c.Nodes[id] != nil {
+		return id
+	}
+	if id := SeedID(c.Project.Name, name); c.Nodes[id] != nil {
+		return id
+	}
+	return ""
+}
+
+// SeedID is dbt's unique id of a seed.
+func SeedID(projectName, seed string) string { return "seed." + projectName + "." + seed }
+
 // NodeID is dbt's unique id of a model.
 func NodeID(projectName, model string) string { return "model." + projectName + "." + model }
 
@@ -292,7 +306,7 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 	read := newInputs()
 	relationOf := func(name string) warehouse.Relation {
 		if final {
-			if n, ok := c.Nodes[NodeID(c.Project.Name, name)]; ok {
+			if n, ok := c.Nodes[c.refID(name)]; ok {
 				return n.Relation
 			}
 		}
@@ -342,7 +356,7 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 // is not final.
 func (c *Compiled) needsRerender(n *Node) bool {
 	for name, r := range n.handed {
-		dep, ok := c.Nodes[NodeID(c.Project.Name, name)]
+		dep, ok := c.Nodes[c.refID(name)]
 		if ok && dep.Relation != r {
 			return true
 		}
@@ -409,7 +423,7 @@ func (c *Compiled) resolve() error {
 		deps := map[string]bool{}
 		for _, call := range n.result.Refs {
 			name := call.Args[len(call.Args)-1]
-			depID := NodeID(c.Project.Name, name)
+			depID := c.refID(name)
 			if _, ok := c.Nodes[depID]; ok {
 				deps[depID] = true
 				continue

@@ -155,7 +155,7 @@ func (c *Compiled) renderHooks(e *Engine, n *Node, key string) ([]string, error)
 
 // refRelation resolves ref() in hooks, after the graph is known.
 func (c *Compiled) refRelation(name string) (warehouse.Relation, error) {
-	if n, ok := c.Nodes[NodeID(c.Project.Name, name)]; ok {
+	if n, ok := c.Nodes[c.refID(name)]; ok {
 		return n.Relation, nil
 	}
 	return warehouse.Relation{}, fmt.Errorf("unknown ref '%s'", name)

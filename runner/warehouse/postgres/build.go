@@ -19,7 +19,10 @@ const rollbackTimeout = 10 * time.Second
 
 // Build materializes one model as a "view", a "table" or an "incremental"
 // table, atomically: on error, whatever was at b.Relation is left as it
-// was, and no temporary relation remains. Views and materialized views that
+// was, and no temporary relation remains. b.Options apply inside the same
+// transaction: an advisory lock serializes kiln's writers of b.Relation,
+// the timeouts are set, the hooks run around the build and the grants are
+// applied after it. Views and materialized views that
 // depend on a replaced relation are recreated with their options, owner,
 // comments and grants; the replaced relation's own grants and comments are
 // carried over to the new one. The statements run so far are returned even
@@ -68,9 +71,30 @@ type run struct {
 	statements []string
 }
 
-// inTx runs fn in a transaction, commits if it succeeds and rolls back
-// otherwise, and returns the statements fn ran.
+// inTx runs fn in a transaction that applies b.Options around it (see
+// applyOptionsBefore and applyOptionsAfter), commits if all succeeds and
+// rolls back otherwise, and returns the statements it ran. The options are
+// checked before the transaction begins. Seeds use it too, with a Build
+// that carries the seed's NodeID, InvocationID, Relation and Options.
 func (w *Warehouse) inTx(ctx context.Context, b warehouse.Build, fn func(*run) error) ([]string, error) {
+	if err := checkOptions(b.Options); err != nil {
+		return nil, err
+	}
+	stmts, err := w.transact(ctx, b, func(r *run) error {
+		if err := w.applyOptionsBefore(ctx, r, b.Relation, b.Options); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		return w.applyOptionsAfter(ctx, r, b.Relation, b.Options)
+	})
+	return stmts, explainTimeout(ctx, b.Options, err)
+}
+
+// transact runs fn in a transaction, commits if it succeeds and rolls back
+// otherwise, and returns the statements fn ran.
+func (w *Warehouse) transact(ctx context.Context, b warehouse.Build, fn func(*run) error) ([]string, error) {
 	tx, err := w.pool.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -92,6 +116,9 @@ func (w *Warehouse) inTx(ctx context.Context, b warehouse.Build, fn func(*run) e
 // exec sends s and returns the server's error as it came.
 func (r *run) exec(ctx context.Context, s step) (pgconn.CommandTag, error) {
 	r.statements = append(r.statements, s.SQL)
+	if len(s.Args) > 0 {
+		return r.tx.Exec(ctx, s.SQL, append([]any{pgx.QueryExecModeExec}, s.Args...)...)
+	}
 	return r.tx.Exec(ctx, s.SQL)
 }
 
@@ -113,6 +140,8 @@ func (r *run) explain(s step, err error) error {
 		return fmt.Errorf("%s: %w", s.What, err)
 	}
 	switch {
+	case s.Hook != "":
+		return &hookError{hook: s.Hook, err: queryError(pgErr, s, s.Source)}
 	case s.ModelAt >= 0:
 		return queryError(pgErr, s, r.build.SQL)
 	case s.Rebuilds != nil:
@@ -141,6 +170,8 @@ func (r *run) lookup(ctx context.Context) (oid uint32, relkind string, err error
 // in place of the build's relation, which has the given oid and relkind
 // ("" when absent). Dependents of the old relation are captured, dropped and
 // recreated on the new one, which gets the old one's comments and grants.
+// The catalog search_path the recreation needs is set back afterwards, so
+// that post-hooks see the search_path the pre-hooks left.
 func (r *run) swapIn(ctx context.Context, oid uint32, relkind, tmp string, tmpKind warehouse.Kind) error {
 	existing := kindOf(relkind)
 	if existing == warehouse.Other {
@@ -148,11 +179,16 @@ func (r *run) swapIn(ctx context.Context, oid uint32, relkind, tmp string, tmpKi
 	}
 	var deps []dependent
 	var own carried
+	var searchPath *string
 	if existing != warehouse.Absent {
+		path, err := r.searchPath(ctx)
+		if err != nil {
+			return err
+		}
+		searchPath = &path
 		if _, err := r.do(ctx, setCatalogSearchPath(r.header)); err != nil {
 			return err
 		}
-		var err error
 		if deps, err = r.captureDependents(ctx, oid); err != nil {
 			return fmt.Errorf("find the views that depend on %s: %w", r.build.Relation.Key(), err)
 		}
@@ -166,7 +202,23 @@ func (r *run) swapIn(ctx context.Context, oid uint32, relkind, tmp string, tmpKi
 			return err
 		}
 	}
+	if searchPath != nil {
+		if _, err := r.do(ctx, restoreSearchPath(r.header, *searchPath)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// searchPath reads the search_path, for restoreSearchPath.
+func (r *run) searchPath(ctx context.Context) (string, error) {
+	sql := searchPathQuery(r.header)
+	r.statements = append(r.statements, sql)
+	var path string
+	if err := r.tx.QueryRow(ctx, sql, pgx.QueryExecModeExec).Scan(&path); err != nil {
+		return "", fmt.Errorf("read the search_path: %w", err)
+	}
+	return path, nil
 }
 
 // notReplaceable refuses to replace what kiln cannot rebuild; relkind is ""

@@ -24,6 +24,12 @@ type step struct {
 	Rebuilds *dependent
 	// What names the step for errors, e.g. `drop the old "s"."t"`.
 	What string
+	// Args are the values of the parameters $1, ... of SQL, if it has any.
+	Args []any
+	// Hook names the hook this statement runs, e.g. "pre_hook #2"; ModelAt
+	// then points at Source, the hook's SQL, instead of the model's.
+	Hook   string
+	Source string
 }
 
 // header is the comment every statement starts with.

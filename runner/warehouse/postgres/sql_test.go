@@ -41,7 +41,9 @@ func render(steps ...step) string {
 	var b strings.Builder
 	for i, s := range steps {
 		fmt.Fprintf(&b, "-- %d", i+1)
-		if s.ModelAt >= 0 {
+		if s.Hook != "" {
+			fmt.Fprintf(&b, " (%s SQL from character %d)", s.Hook, s.ModelAt+1)
+		} else if s.ModelAt >= 0 {
 			fmt.Fprintf(&b, " (model SQL from character %d)", s.ModelAt+1)
 		}
 		if s.Rebuilds != nil {
@@ -49,6 +51,9 @@ func render(steps ...step) string {
 		}
 		if s.What != "" {
 			fmt.Fprintf(&b, " [%s]", s.What)
+		}
+		for i, a := range s.Args {
+			fmt.Fprintf(&b, " ($%d = %#v)", i+1, a)
 		}
 		b.WriteString("\n" + s.SQL + "\n;\n")
 	}
@@ -127,10 +132,12 @@ func TestGoldenTableRebuildWithDependents(t *testing.T) {
 	golden(t, "table_rebuild_dependents", render(append([]step{
 		createTableAs(h, warehouse.Relation{Schema: target.Schema, Name: tmp}, modelSQL),
 		query(lookupQuery(h)),
+		query(searchPathQuery(h)),
 		setCatalogSearchPath(h),
 		query(dependentsQuery(h)),
 		query(carriedQuery(h)),
-	}, swapSteps(h, target, warehouse.Table, tmp, warehouse.Table, backupName(target, "inv"), sampleCarried(), sampleDependents())...)...))
+	}, append(swapSteps(h, target, warehouse.Table, tmp, warehouse.Table, backupName(target, "inv"), sampleCarried(), sampleDependents()),
+		restoreSearchPath(h, `"$user", public`))...)...))
 }
 
 func TestGoldenViewReplace(t *testing.T) {
@@ -145,10 +152,12 @@ func TestGoldenViewRebuildWithDependents(t *testing.T) {
 	golden(t, "view_rebuild_dependents", render(append([]step{
 		query(lookupQuery(h)),
 		createView(h, warehouse.Relation{Schema: target.Schema, Name: tmp}, modelSQL, false),
+		query(searchPathQuery(h)),
 		setCatalogSearchPath(h),
 		query(dependentsQuery(h)),
 		query(carriedQuery(h)),
-	}, swapSteps(h, target, warehouse.View, tmp, warehouse.View, backupName(target, "inv"), sampleCarried(), sampleDependents()[:1])...)...))
+	}, append(swapSteps(h, target, warehouse.View, tmp, warehouse.View, backupName(target, "inv"), sampleCarried(), sampleDependents()[:1]),
+		restoreSearchPath(h, `"$user", public`))...)...))
 }
 
 func TestGoldenKindChanges(t *testing.T) {
