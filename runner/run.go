@@ -51,13 +51,26 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 	if err := c.writeCompiled(); err != nil {
 		return nil, err
 	}
+	onStart, err := c.renderRunHooks(e, "on-run-start", c.Project.OnRunStart)
+	if err != nil {
+		return nil, err
+	}
+	onEnd, err := c.renderRunHooks(e, "on-run-end", c.Project.OnRunEnd)
+	if err != nil {
+		return nil, err
+	}
 
 	e.emit(RunStarted{InvocationID: invocation, Command: "run", Project: c.Project.Name,
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
 	res := &RunResult{InvocationID: invocation, Command: "run", Started: started}
 	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait}
-	err = x.run(ctx, catalog, opts.FailFast)
+	if err = execRunHooks(ctx, wh, invocation, "on-run-start", onStart); err == nil {
+		err = x.run(ctx, catalog, opts.FailFast)
+		if herr := execRunHooks(ctx, wh, invocation, "on-run-end", onEnd); herr != nil && err == nil {
+			err = herr
+		}
+	}
 	res.Duration = time.Since(started)
 	if werr := e.writeArtifacts(c, invocation, "run", res); werr != nil && err == nil {
 		err = werr

@@ -190,11 +190,11 @@ type Executor interface {
 }
 
 // Warehouse is what the runner needs from a database.
-// Seeder, Tester and Executor join it as the postgres implementation
-// gains them.
+// Seeder and Tester join it as the postgres implementation gains them.
 type Warehouse interface {
 	Cataloger
 	Builder
+	Executor
 	// Close releases the connections.
 	Close()
 }
