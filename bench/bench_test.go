@@ -54,7 +54,8 @@ func engine(dir string) (*runner.Engine, runner.Options) {
 }
 
 // TestSynthCompiles checks that a small generated project compiles: one
-// compiled file per model, and ls lists every model.
+// compiled file per model and per YAML test, and ls lists every model and
+// test.
 func TestSynthCompiles(t *testing.T) {
 	const n = 50
 	dir := project(t, n)
@@ -73,15 +74,20 @@ func TestSynthCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if compiled != n {
-		t.Errorf("compile wrote %d files under target/compiled, want %d", compiled, n)
+	const tests = (n + 3) / 4 // synth puts a not_null test on every fourth model
+	if compiled != n+tests {
+		t.Errorf("compile wrote %d files under target/compiled, want %d models + %d tests", compiled, n, tests)
 	}
 	nodes, err := e.List(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(nodes) != n {
-		t.Errorf("List returned %d nodes, want %d", len(nodes), n)
+	kinds := map[runner.Kind]int{}
+	for _, node := range nodes {
+		kinds[node.Kind]++
+	}
+	if kinds[runner.KindModel] != n || kinds[runner.KindTest] != tests {
+		t.Errorf("List returned %v, want %d models and %d tests", kinds, n, tests)
 	}
 }
 

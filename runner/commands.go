@@ -8,6 +8,7 @@ import (
 // Compile renders the selected models into target/compiled and writes the
 // manifest. It needs no database.
 func (e *Engine) Compile(ctx context.Context, opts Options) (*Compiled, error) {
+	opts.command = "compile"
 	c, err := e.load(ctx, opts, fullSQL)
 	if err != nil {
 		return nil, err
@@ -23,6 +24,7 @@ func (e *Engine) Compile(ctx context.Context, opts Options) (*Compiled, error) {
 
 // List returns the selected nodes, in DAG order. It needs no database.
 func (e *Engine) List(ctx context.Context, opts Options) ([]*Node, error) {
+	opts.command = "ls"
 	c, err := e.load(ctx, opts, parseOnly)
 	if err != nil {
 		return nil, err
@@ -51,6 +53,7 @@ type DebugReport struct {
 // Debug checks the project, the profile and the connection, in that order,
 // and returns what it found with the first problem.
 func (e *Engine) Debug(ctx context.Context, opts Options) (*DebugReport, error) {
+	opts.command = "debug"
 	c, err := e.load(ctx, opts, parseOnly)
 	if err != nil {
 		return nil, err

@@ -52,10 +52,11 @@ type Node struct {
 	// model's config says full_refresh: false.
 	FullRefreshIgnored bool
 
-	preHooks, postHooks []string // rendered
-	inputs              *inputs  // vars and env vars read by the first render
-	rawSource           string   // the file text of a seed or test
-	deferred            bool     // Relation comes from --state (--defer)
+	preHooks, postHooks []string  // rendered
+	inputs              *inputs   // vars and env vars read by the first render
+	rawSource           string    // the file text of a seed or test
+	deferred            bool      // Relation comes from --state (--defer)
+	test                *testSpec // for test nodes
 
 	handed map[string]warehouse.Relation // relations handed out during the first render
 	result jinja.Result
@@ -159,6 +160,9 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	if err := c.loadTests(e); err != nil {
+		return nil, err
+	}
 	selects, excludes := opts.Select, opts.Exclude
 	if opts.Selector != "" {
 		s, x, err := namedSelector(fsys, opts.Selector)
@@ -179,6 +183,8 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 				c.Selected = append(c.Selected, id)
 			}
 		}
+	} else {
+		c.Selected = c.forCommand(opts.command, c.Selected)
 	}
 	if opts.Defer {
 		if err := c.deferUnselected(); err != nil {
@@ -232,6 +238,9 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 	if final {
 		for _, id := range c.Selected {
 			n := c.Nodes[id]
+			if n.Kind != KindModel {
+				continue
+			}
 			if n.Incremental || c.needsRerender(n) {
 				models = append(models, n.Model)
 			} else {
@@ -512,7 +521,7 @@ func (c *Compiled) selectorNodes() []selector.Node {
 		out = append(out, selector.Node{
 			ID:           id,
 			Name:         n.Name,
-			ResourceType: "model",
+			ResourceType: string(n.Kind),
 			Path:         n.Path,
 			Package:      c.Project.Name,
 			FQN:          n.FQN,

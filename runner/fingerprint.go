@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
-	"sort"
 
 	"github.com/kiln-dev/kiln/runner/jinja"
 )
@@ -26,14 +25,12 @@ func newInputs() *inputs { return &inputs{vars: map[string]any{}, env: map[strin
 type macroIndex struct {
 	hash  map[string]string   // macro name -> file hash
 	calls map[string][]string // macro name -> macro names its file mentions
-	names *regexp.Regexp      // matches any macro name as a word
 }
 
 var macroDef = regexp.MustCompile(`\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
 
 func newMacroIndex(files []jinja.File) *macroIndex {
 	idx := &macroIndex{hash: map[string]string{}, calls: map[string][]string{}}
-	var all []string
 	defined := map[string][]string{} // file -> macros
 	for _, f := range files {
 		h := sha256.Sum256([]byte(f.Source))
@@ -44,21 +41,8 @@ func newMacroIndex(files []jinja.File) *macroIndex {
 			}
 			idx.hash[name] = hex.EncodeToString(h[:8])
 			defined[f.Path] = append(defined[f.Path], name)
-			all = append(all, name)
 		}
 	}
-	if len(all) == 0 {
-		return idx
-	}
-	sort.Strings(all)
-	pattern := `\b(`
-	for i, n := range all {
-		if i > 0 {
-			pattern += "|"
-		}
-		pattern += regexp.QuoteMeta(n)
-	}
-	idx.names = regexp.MustCompile(pattern + `)\b`)
 	for _, f := range files {
 		used := idx.mentions(f.Source)
 		for _, m := range defined[f.Path] {
@@ -68,16 +52,34 @@ func newMacroIndex(files []jinja.File) *macroIndex {
 	return idx
 }
 
-// mentions lists the macro names that appear in text, sorted.
+// mentions lists the macro names that appear in text as whole words
+// (runs of letters, digits and underscores), sorted.
 func (idx *macroIndex) mentions(text string) []string {
-	if idx.names == nil {
+	if len(idx.hash) == 0 {
 		return nil
 	}
 	seen := map[string]bool{}
-	for _, m := range idx.names.FindAllString(text, -1) {
-		seen[m] = true
+	for i := 0; i < len(text); {
+		if !isWordByte(text[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(text) && isWordByte(text[j]) {
+			j++
+		}
+		if _, ok := idx.hash[text[i:j]]; ok {
+			seen[text[i:j]] = true
+		}
+		i = j
 	}
 	return sortedKeys(seen)
+}
+
+// isWordByte reports whether b is a letter, digit or underscore, a word
+// character of regexp's \b.
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 // closure returns the macros text may call, directly or through others,

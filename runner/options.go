@@ -24,6 +24,10 @@ type Options struct {
 	Defer bool
 	// Selector names a selector of selectors.yml, added to Select/Exclude.
 	Selector string
+	// StoreFailures keeps every test's failing rows in
+	// <target_schema>_dbt_test__audit, unless the test's config says not.
+	StoreFailures bool
 
-	only []string // node ids chosen by Retry, instead of selectors
+	only    []string // node ids chosen by Retry, instead of selectors
+	command string   // run, test, build, seed, compile, ls: which kinds of node it selects
 }

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -14,6 +13,11 @@ const (
 	Error     Status = "error"
 	Skipped   Status = "skipped"
 	Cancelled Status = "cancelled"
+	// Tests end as pass, fail (rows found, severity error) or warn (rows
+	// found, severity warn); a test whose SQL fails is an Error.
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Warn Status = "warn"
 )
 
 // Position locates an error in a compiled file.
@@ -41,6 +45,7 @@ type NodeResult struct {
 	Position     *Position // where a database error points, when known
 	Cause        string    // for Skipped: the failed upstream node
 	RowsAffected int64     // -1 when unknown
+	Failures     int64     // failing rows of a test
 	Started      time.Time
 	Duration     time.Duration
 	CompiledPath string
@@ -67,11 +72,7 @@ func (r *RunResult) Count(s Status) int {
 	return n
 }
 
-// Failed reports whether any node errored or was cancelled.
+// Failed reports whether any node errored, failed or was cancelled.
 func (r *RunResult) Failed() bool {
-	return r.Count(Error) > 0 || r.Count(Cancelled) > 0
-}
-
-func (r *RunResult) sortByID() {
-	sort.SliceStable(r.Nodes, func(i, j int) bool { return r.Nodes[i].NodeID < r.Nodes[j].NodeID })
+	return r.Count(Error) > 0 || r.Count(Fail) > 0 || r.Count(Cancelled) > 0
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiln-dev/kiln/dag"
 	"github.com/kiln-dev/kiln/runner/diag"
+	"github.com/kiln-dev/kiln/runner/testgen"
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -24,7 +25,27 @@ func (e *ConnectError) Unwrap() error { return e.Err }
 // order, up to Target.Threads at once. It returns a load error (nothing
 // executed), or a RunResult saying what happened to every selected node.
 func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
+	return e.execute(ctx, opts, "run")
+}
+
+// Test runs the data tests of the selected nodes.
+func (e *Engine) Test(ctx context.Context, opts Options) (*RunResult, error) {
+	return e.execute(ctx, opts, "test")
+}
+
+// Build runs seeds, models and tests in one DAG order: each node's tests
+// right after it, and a failing test skips everything downstream of the
+// node it tests.
+func (e *Engine) Build(ctx context.Context, opts Options) (*RunResult, error) {
+	return e.execute(ctx, opts, "build")
+}
+
+func (e *Engine) execute(ctx context.Context, opts Options, command string) (*RunResult, error) {
 	started := time.Now()
+	if opts.command == "" {
+		opts.command = command
+	}
+	command = opts.command
 	c, err := e.load(ctx, opts, parseOnly)
 	if err != nil {
 		return nil, err
@@ -60,11 +81,11 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 		return nil, err
 	}
 
-	e.emit(RunStarted{InvocationID: invocation, Command: "run", Project: c.Project.Name,
+	e.emit(RunStarted{InvocationID: invocation, Command: command, Project: c.Project.Name,
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
-	res := &RunResult{InvocationID: invocation, Command: "run", Started: started}
-	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait}
+	res := &RunResult{InvocationID: invocation, Command: command, Started: started}
+	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait, storeFailures: opts.StoreFailures, command: command}
 	if err = execRunHooks(ctx, wh, invocation, "on-run-start", onStart); err == nil {
 		err = x.run(ctx, catalog, opts.FailFast)
 		if herr := execRunHooks(ctx, wh, invocation, "on-run-end", onEnd); herr != nil && err == nil {
@@ -72,7 +93,7 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 		}
 	}
 	res.Duration = time.Since(started)
-	if werr := e.writeArtifacts(c, invocation, "run", res); werr != nil && err == nil {
+	if werr := e.writeArtifacts(c, invocation, command, res); werr != nil && err == nil {
 		err = werr
 	}
 	e.emit(RunFinished{Result: res, Duration: res.Duration})
@@ -81,12 +102,14 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*RunResult, error) {
 
 // execution is the state of one run over the selected subgraph.
 type execution struct {
-	engine     *Engine
-	compiled   *Compiled
-	wh         warehouse.Warehouse
-	invocation string
-	total      int
-	lockWait   time.Duration
+	engine        *Engine
+	compiled      *Compiled
+	wh            warehouse.Warehouse
+	invocation    string
+	total         int
+	lockWait      time.Duration
+	storeFailures bool
+	command       string
 
 	mu     sync.Mutex // guards result, index and event emission
 	result *RunResult
@@ -99,6 +122,9 @@ func (x *execution) run(ctx context.Context, catalog warehouse.Catalog, failFast
 		return err
 	}
 	g := c.Graph.Reduce(inSet(c.Selected))
+	if x.command == "build" {
+		c.gateOnTests(g)
+	}
 	walkCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := g.Walk(walkCtx, dag.WalkOptions[string]{
@@ -108,7 +134,7 @@ func (x *execution) run(ctx context.Context, catalog warehouse.Catalog, failFast
 				Message: "skipped: upstream " + c.Nodes[cause].Name + " failed", Started: time.Now()})
 		},
 	}, func(ctx context.Context, id string) error {
-		err := x.build(ctx, c.Nodes[id], catalog)
+		err := x.execute(ctx, c.Nodes[id], catalog)
 		if err != nil && failFast {
 			cancel()
 		}
@@ -133,6 +159,9 @@ func (c *Compiled) schemas() []string {
 	var out []string
 	for _, id := range c.Selected {
 		s := c.Nodes[id].Relation.Schema
+		if s == "" { // tests write nowhere (failures go to their audit schema)
+			continue
+		}
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
@@ -165,7 +194,10 @@ func (x *execution) createSchemas(ctx context.Context) error {
 	return nil
 }
 
-func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalog) error {
+// execute runs one node, whatever its kind, and records its result. The
+// error it returns (a failed build, a failing error-severity test) makes
+// the walk skip the node's descendants.
+func (x *execution) execute(ctx context.Context, n *Node, catalog warehouse.Catalog) error {
 	started := time.Now()
 	x.mu.Lock()
 	x.index++
@@ -173,22 +205,16 @@ func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalo
 	x.engine.emit(NodeStarted{Node: x.compiled.info(n), Index: index, Total: x.total, At: started})
 	x.mu.Unlock()
 
-	br, err := x.wh.Build(ctx, warehouse.Build{
-		NodeID:       n.ID,
-		Relation:     n.Relation,
-		Materialized: n.Config.Materialized(),
-		SQL:          n.SQL,
-		Existing:     catalog.Lookup(n.Relation),
-		InvocationID: x.invocation,
-		Incremental:  n.incremental(),
-		Options:      n.warehouseOptions(x.lockWait),
-	})
-	nr := NodeResult{NodeID: n.ID, Status: Success, RowsAffected: br.RowsAffected,
-		Started: started, Duration: time.Since(started), CompiledPath: n.CompiledPath}
-	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
-		err = werr
+	var nr NodeResult
+	var err error
+	switch n.Kind {
+	case KindTest:
+		nr, err = x.runTest(ctx, n)
+	default:
+		nr, err = x.buildModel(ctx, n, catalog)
 	}
-	if err != nil {
+	nr.NodeID, nr.Started, nr.Duration, nr.CompiledPath = n.ID, started, time.Since(started), n.CompiledPath
+	if err != nil && nr.Status != Fail {
 		nr.Status = Error
 		nr.Message = err.Error()
 		var qe *warehouse.QueryError
@@ -200,22 +226,79 @@ func (x *execution) build(ctx context.Context, n *Node, catalog warehouse.Catalo
 		if ctx.Err() != nil {
 			nr.Status = Cancelled
 		}
-	} else {
-		nr.Message = commandTag(n.Config.Materialized())
-		if br.RowsAffected >= 0 {
-			nr.Message = fmt.Sprintf("%s %d", nr.Message, br.RowsAffected)
-		}
 	}
 	x.finishStarted(n, nr, index)
 	return err
 }
 
+// buildModel materializes a model.
+func (x *execution) buildModel(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
+	br, err := x.wh.Build(ctx, warehouse.Build{
+		NodeID:       n.ID,
+		Relation:     n.Relation,
+		Materialized: n.Config.Materialized(),
+		SQL:          n.SQL,
+		Existing:     catalog.Lookup(n.Relation),
+		InvocationID: x.invocation,
+		Incremental:  n.incremental(),
+		Options:      n.warehouseOptions(x.lockWait),
+	})
+	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
+		err = werr
+	}
+	nr := NodeResult{Status: Success, RowsAffected: br.RowsAffected}
+	if err == nil {
+		nr.Message = commandTag(n.Config.Materialized())
+		if br.RowsAffected >= 0 {
+			nr.Message = fmt.Sprintf("%s %d", nr.Message, br.RowsAffected)
+		}
+	}
+	return nr, err
+}
+
+// runTest runs a data test. A failing test of severity error is an error
+// for the walk, so that build skips what depends on the tested node; a
+// warning is not.
+func (x *execution) runTest(ctx context.Context, n *Node) (NodeResult, error) {
+	t := n.test.compiled.Test(n.ID, x.invocation, x.compiled.storeFailuresAt(n, x.storeFailures))
+	res, err := x.wh.RunTest(ctx, t)
+	if werr := x.compiled.writeRun(n, res.Statements); werr != nil && err == nil {
+		err = werr
+	}
+	nr := NodeResult{RowsAffected: -1, Failures: res.Failures}
+	if err != nil {
+		return nr, err
+	}
+	switch testgen.Status(n.test.compiled.Config.Severity, res) {
+	case "fail":
+		nr.Status, nr.Message = Fail, fmt.Sprintf("%d failing %s", res.Failures, plural(res.Failures, "row", "rows"))
+		if t.StoreFailures != nil {
+			nr.Message += ", stored in " + t.StoreFailures.Schema + "." + t.StoreFailures.Name
+		}
+		return nr, &TestFailure{Failures: res.Failures}
+	case "warn":
+		nr.Status, nr.Message = Warn, fmt.Sprintf("%d failing %s (severity warn)", res.Failures, plural(res.Failures, "row", "rows"))
+	default:
+		nr.Status, nr.Message = Pass, "PASS"
+	}
+	return nr, nil
+}
+
+// TestFailure is the walk's error for a failing error-severity test.
+type TestFailure struct{ Failures int64 }
+
+func (f *TestFailure) Error() string { return fmt.Sprintf("%d failing rows", f.Failures) }
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 func commandTag(materialized string) string {
-	switch materialized {
-	case "view":
+	if materialized == "view" {
 		return "CREATE VIEW"
-	case "incremental":
-		return "INSERT/UPDATE"
 	}
 	return "SELECT"
 }
@@ -244,6 +327,12 @@ func (x *execution) record(n *Node, nr NodeResult, index int) {
 }
 
 func (c *Compiled) info(n *Node) NodeInfo {
+	switch n.Kind {
+	case KindTest:
+		return NodeInfo{ID: n.ID, Name: n.Name, Path: n.Path, Relation: n.Name, Materialized: "test"}
+	case KindSeed:
+		return NodeInfo{ID: n.ID, Name: n.Name, Path: n.Path, Relation: n.Relation.Schema + "." + n.Relation.Name, Materialized: "seed"}
+	}
 	return NodeInfo{ID: n.ID, Name: n.Name, Path: n.Path,
 		Relation: n.Relation.Schema + "." + n.Relation.Name, Materialized: n.Config.Materialized()}
 }

@@ -19,15 +19,20 @@ func targetFile(projectDir, rel string) string {
 	return filepath.Join(projectDir, filepath.FromSlash(rel))
 }
 
-// writeCompiled writes the compiled SQL of every selected node.
+// compiledWriters is how many compiled files are written at once: file
+// creation on some disks is slow enough that a few writers in parallel
+// finish several times sooner than one.
+const compiledWriters = 4
+
+// writeCompiled writes the compiled SQL of every selected node, leaving
+// alone the files that already hold it.
 func (c *Compiled) writeCompiled() error {
+	files := make([]artifacts.File, 0, len(c.Selected))
 	for _, id := range c.Selected {
 		n := c.Nodes[id]
-		if err := artifacts.WriteFile(targetFile(c.projectDir, n.CompiledPath), []byte(n.SQL)); err != nil {
-			return err
-		}
+		files = append(files, artifacts.File{Path: targetFile(c.projectDir, n.CompiledPath), Data: n.SQL})
 	}
-	return nil
+	return artifacts.WriteDerived(files, compiledWriters)
 }
 
 // writeRun writes the statements that materialized n into target/run/.
@@ -50,7 +55,7 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 	}
 	for id, n := range c.Nodes {
 		cols := map[string]artifacts.Column{}
-		for _, col := range n.Model.Columns {
+		for _, col := range n.columns() {
 			cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
 		}
 		parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
@@ -64,7 +69,7 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 		}
 		m.Nodes[id] = artifacts.ManifestNode{
 			UniqueID:         id,
-			ResourceType:     "model",
+			ResourceType:     string(n.Kind),
 			PackageName:      c.Project.Name,
 			Name:             n.Name,
 			Path:             strings.TrimPrefix(n.Path, firstDir(n.Path)+"/"),
@@ -76,13 +81,13 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 			RelationName:     rel.String(),
 			Config:           withDefaults(n),
 			Tags:             tags,
-			Description:      n.Model.Description,
+			Description:      n.description(),
 			Columns:          cols,
 			DependsOn:        artifacts.DependsOn{Nodes: parents, Macros: []string{}},
-			RawCode:          n.Model.Source,
+			RawCode:          n.source(),
 			CompiledPath:     n.CompiledPath,
 			CompiledCode:     n.SQL,
-			PatchPath:        n.Model.PatchPath,
+			PatchPath:        n.patchPath(),
 			Kiln:             c.kilnNode(n),
 		}
 		m.ParentMap[id] = parents
@@ -125,6 +130,9 @@ func withDefaults(n *Node) map[string]any {
 		out[k] = v
 	}
 	out["materialized"] = n.Config.Materialized()
+	if n.Kind != KindModel {
+		out["materialized"] = string(n.Kind)
+	}
 	out["enabled"] = true
 	out["schema"] = nilIfEmpty(n.Config.Schema())
 	out["alias"] = nilIfEmpty(n.Config.Alias())
@@ -149,7 +157,7 @@ func firstDir(p string) string {
 // res may be nil for commands that run nothing.
 func (e *Engine) writeArtifacts(c *Compiled, invocation, command string, res *RunResult) error {
 	dir := targetFile(c.projectDir, c.Project.TargetPath)
-	if err := artifacts.WriteJSON(filepath.Join(dir, "manifest.json"), c.manifest(e.Version, invocation, command)); err != nil {
+	if err := artifacts.WriteManifest(filepath.Join(dir, "manifest.json"), c.manifest(e.Version, invocation, command)); err != nil {
 		return err
 	}
 	if res == nil {

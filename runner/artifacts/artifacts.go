@@ -4,9 +4,16 @@
 package artifacts
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"sync"
 	"time"
 )
 
@@ -135,18 +142,27 @@ type Position struct {
 	Col  int    `json:"column,omitempty"`
 }
 
-// WriteJSON writes v, indented, to path through a temporary file and a
-// rename, creating the directory.
+// WriteJSON writes v as compact JSON, followed by a newline, to path
+// through a temporary file and a rename, creating the directory. dbt's
+// artifacts are not indented either.
 func WriteJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFile(path, append(data, '\n'))
+	return writeAtomic(path, func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(v) // compact, with a final newline
+	})
 }
 
 // WriteFile writes data to path atomically, creating the directory.
 func WriteFile(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeAtomic writes what write produces into a temporary file beside path,
+// then renames it over path, so that a reader sees the old file or the new
+// one, never a part.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -154,18 +170,185 @@ func WriteFile(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	w := bufio.NewWriterSize(f, 256<<10)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
 		os.Remove(f.Name())
+	}
+	return err
+}
+
+// WriteManifest writes m as WriteJSON does, byte for byte, but one node at
+// a time, so that the encoded manifest is never held in memory whole.
+func WriteManifest(path string, m *Manifest) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		s := &stream{w: w}
+		s.raw(`{"metadata":`)
+		s.value(m.Metadata)
+		s.raw(`,"nodes":`)
+		streamMap(s, m.Nodes)
+		s.raw(`,"sources":`)
+		streamMap(s, m.Sources)
+		s.raw(`,"parent_map":`)
+		streamMap(s, m.ParentMap)
+		s.raw(`,"child_map":`)
+		streamMap(s, m.ChildMap)
+		s.raw("}\n")
+		return s.err
+	})
+}
+
+// stream writes JSON piece by piece, keeping the first error.
+type stream struct {
+	w   io.Writer
+	buf bytes.Buffer
+	err error
+}
+
+func (s *stream) raw(text string) {
+	if s.err == nil {
+		_, s.err = io.WriteString(s.w, text)
+	}
+}
+
+// value writes v as json.Marshal encodes it.
+func (s *stream) value(v any) {
+	if s.err != nil {
+		return
+	}
+	s.buf.Reset()
+	if s.err = json.NewEncoder(&s.buf).Encode(v); s.err != nil {
+		return
+	}
+	_, s.err = s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+}
+
+// streamMap writes m as json.Marshal does: keys sorted, null when nil.
+func streamMap[V any](s *stream, m map[string]V) {
+	if m == nil {
+		s.raw("null")
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s.raw("{")
+	for i, k := range keys {
+		if i > 0 {
+			s.raw(",")
+		}
+		s.value(k)
+		s.raw(":")
+		s.value(m[k])
+	}
+	s.raw("}")
+}
+
+// File is a file to write and its content.
+type File struct {
+	Path string
+	Data string
+}
+
+// WriteDerived writes files that kiln derives again on every run, such as
+// compiled SQL, with up to workers writes at once. A file that already
+// holds its content is left alone, modification time included; the others
+// are written in place, not through a temporary file, since an interrupted
+// write only leaves a file that the next run rewrites. Directories are
+// created as needed. The error, if any, is that of the first failing file
+// in the order given.
+func WriteDerived(files []File, workers int) error {
+	workers = max(1, min(workers, len(files)))
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := range next {
+				errs[i] = writeDerived(files[i].Path, files[i].Data, &buf)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeDerived makes path hold data, reading it first to leave it alone
+// when it already does. buf is scratch space kept between calls.
+func writeDerived(path, data string, buf *[]byte) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	}
+	if err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
+	same, size, err := holds(f, data, buf)
+	if err == nil && !same {
+		err = rewrite(f, data, size)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// holds reports whether f, at its start, holds exactly data, and its size.
+func holds(f *os.File, data string, buf *[]byte) (bool, int64, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return false, 0, err
+	}
+	size := info.Size()
+	if size != int64(len(data)) {
+		return false, size, nil
+	}
+	if cap(*buf) < len(data) {
+		*buf = make([]byte, len(data))
+	}
+	b := (*buf)[:len(data)]
+	if _, err := io.ReadFull(f, b); err != nil {
+		return false, size, err
+	}
+	return string(b) == data, size, nil
+}
+
+// rewrite replaces the content of f, of the given size, with data.
+func rewrite(f *os.File, data string, size int64) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if _, err := f.WriteString(data); err != nil {
 		return err
+	}
+	if size > int64(len(data)) {
+		return f.Truncate(int64(len(data)))
 	}
 	return nil
 }

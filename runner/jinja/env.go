@@ -4,10 +4,9 @@
 // user wrote.
 //
 // An Env is built once per project from its macro files and is safe for
-// concurrent use. Render parses a model (or reuses its parse if the same
-// source was rendered before) and evaluates it against a Context that
-// supplies the project-specific answers: what a ref resolves to, which
-// vars are set, and so on.
+// concurrent use. Render parses a model and evaluates it against a Context
+// that supplies the project-specific answers: what a ref resolves to,
+// which vars are set, and so on.
 //
 // What kiln adds to gonja, and why, is described on prep (prepare.go): the
 // tree of each template is rewritten once so that every error, and every
@@ -17,7 +16,6 @@ package jinja
 import (
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -40,7 +38,6 @@ type Env struct {
 	engine *exec.Environment // base context: gonja globals, dbt functions, macros
 	macros map[string]*macro
 	names  []string // every callable name, for "did you mean" hints
-	parsed sync.Map // path -> *parsed, the last template parsed for each path
 }
 
 // NewEnv parses the macro files once. Every macro they define becomes

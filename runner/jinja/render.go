@@ -66,20 +66,12 @@ func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnos
 	return st.res, nil
 }
 
-// parsed is a template ready to execute, with the source it came from.
-type parsed struct {
-	src string
-	tpl *exec.Template
-}
-
-// template returns file parsed and prepared. Executing a template does not
-// change it, so the last one parsed for each path is kept and reused while
-// the source is the same: a model rendered twice (to plan, then to run) is
-// parsed once.
+// template returns file parsed and prepared. Nothing is kept between
+// renders: a model is rendered once, or twice when its first render was
+// handed a relation that changed, and parsing again costs less than
+// keeping every parsed template (with gonja's tokens) alive until the
+// process ends.
 func (e *Env) template(file, src string) (*exec.Template, *diag.Diagnostic) {
-	if v, ok := e.parsed.Load(file); ok && v.(*parsed).src == src {
-		return v.(*parsed).tpl, nil
-	}
 	tpl, d := e.compile(file, src)
 	if d == nil {
 		d = first(e.prepare(file, tpl.Root(), true))
@@ -87,7 +79,6 @@ func (e *Env) template(file, src string) (*exec.Template, *diag.Diagnostic) {
 	if d != nil {
 		return nil, d
 	}
-	e.parsed.Store(file, &parsed{src: src, tpl: tpl})
 	return tpl, nil
 }
 

@@ -17,16 +17,17 @@ type configTree struct {
 	used     bool // some model lies at or below this level
 }
 
-// parseModelsTree reads models:. Its top level may hold configs for every
-// model; below it, only the key naming this project is read: configs for
-// other packages do not apply, as kiln loads no packages.
+// parseModelsTree reads models: (and seeds:, which has the same shape). Its
+// top level may hold configs for every node; below it, only the key naming
+// this project is read: configs for other packages do not apply, as kiln
+// loads no packages.
 func (l *loader) parseModelsTree(p pair) *configTree {
 	root := &configTree{line: p.Line, config: Config{}, children: map[string]*configTree{}}
 	if p.Value == nil || isNull(p.Value) {
 		return root
 	}
 	if !isMap(p.Value) {
-		l.diags = append(l.diags, diag.Errorf(projectFile, p.Line, "models must be a mapping, got %s", kindName(p.Value)))
+		l.diags = append(l.diags, diag.Errorf(projectFile, p.Line, "%s must be a mapping, got %s", p.Key, kindName(p.Value)))
 		return root
 	}
 	for _, kv := range pairs(p.Value) {
@@ -81,6 +82,7 @@ func (l *loader) addTreeConfig(t *configTree, p pair) {
 	k := normalizeKey(p.Key)
 	c := Config{k: value(p.Value)}
 	l.diags = append(l.diags, CheckConfig(c, projectFile, p.Line)...)
+	l.diags = append(l.diags, checkSeedConfig(c, projectFile, p.Line)...) // seeds.go
 	t.config = t.config.Merge(c)
 }
 
@@ -104,21 +106,30 @@ func (t *configTree) configFor(fqn []string) Config {
 // applyFolderConfigs gives every model its folder config and warns about
 // paths of the models: tree that match no model.
 func (l *loader) applyFolderConfigs() {
-	for _, m := range l.p.Models {
+	fqns := make([][]string, len(l.p.Models))
+	for i, m := range l.p.Models {
 		m.Config = l.tree.configFor(m.FQN)
+		fqns[i] = m.FQN
 	}
-	proj := l.tree.children[l.p.Name]
+	l.warnUnusedTree(l.tree, "models", fqns)
+}
+
+// warnUnusedTree warns about the paths below this project of tree, the
+// models: or seeds: tree (key), that match none of fqns, the FQNs of its
+// nodes; configFor must have been called for each of them.
+func (l *loader) warnUnusedTree(tree *configTree, key string, fqns [][]string) {
+	proj := tree.children[l.p.Name]
 	if proj == nil {
 		return
 	}
 	proj.used = true
-	l.warnUnused(proj, []string{l.p.Name})
+	l.warnUnused(proj, []string{l.p.Name}, key, fqns)
 }
 
 // warnUnused warns about the topmost unused levels below t, which sits at
 // path (an FQN prefix), with a hint naming the closest existing folder or
-// model.
-func (l *loader) warnUnused(t *configTree, path []string) {
+// node.
+func (l *loader) warnUnused(t *configTree, path []string, key string, fqns [][]string) {
 	names := make([]string, 0, len(t.children))
 	for name := range t.children {
 		names = append(names, name)
@@ -128,22 +139,21 @@ func (l *loader) warnUnused(t *configTree, path []string) {
 		child := t.children[name]
 		childPath := append(path[:len(path):len(path)], name)
 		if child.used {
-			l.warnUnused(child, childPath)
+			l.warnUnused(child, childPath, key, fqns)
 			continue
 		}
-		d := diag.Warnf(projectFile, child.line, "models.%s matches no model", strings.Join(childPath, "."))
-		d.Hint = diag.Suggest(name, l.namesBelow(path))
+		d := diag.Warnf(projectFile, child.line, "%s.%s matches no %s", key, strings.Join(childPath, "."), strings.TrimSuffix(key, "s"))
+		d.Hint = diag.Suggest(name, namesBelow(path, fqns))
 		l.diags = append(l.diags, d)
 	}
 }
 
-// namesBelow lists the folder or model names that follow prefix in the
-// FQNs of the models.
-func (l *loader) namesBelow(prefix []string) []string {
+// namesBelow lists the folder or node names that follow prefix in fqns.
+func namesBelow(prefix []string, fqns [][]string) []string {
 	var out []string
-	for _, m := range l.p.Models {
-		if len(m.FQN) > len(prefix) && slices.Equal(m.FQN[:len(prefix)], prefix) {
-			if name := m.FQN[len(prefix)]; !slices.Contains(out, name) {
+	for _, fqn := range fqns {
+		if len(fqn) > len(prefix) && slices.Equal(fqn[:len(prefix)], prefix) {
+			if name := fqn[len(prefix)]; !slices.Contains(out, name) {
 				out = append(out, name)
 			}
 		}

@@ -39,6 +39,12 @@ type Project struct {
 	Models  []*Model
 	Macros  []jinja.File
 	Sources []*Source // sorted by SourceName, then Name
+	// Seeds are the .csv files of the seed paths, sorted by Path, disabled
+	// ones included (seeds.go).
+	Seeds []*Seed
+	// Tests are the singular tests of the test paths, sorted by Path; the
+	// .sql files of <test path>/generic/ are in Macros (tests.go).
+	Tests []*SingularTest
 	// OnRunStart and OnRunEnd are dbt_project.yml's run hooks, unrendered.
 	OnRunStart, OnRunEnd []Hook
 	Warnings             diag.List
@@ -99,6 +105,9 @@ type loader struct {
 	r     *renderer
 	tree  *configTree // the models: tree of dbt_project.yml
 
+	seedTree    *configTree   // the seeds: tree of dbt_project.yml (seeds.go)
+	seedPatches []*modelPatch // seeds: entries of property files (seeds.go)
+
 	propertyFiles []string
 	patches       []*modelPatch
 }
@@ -109,6 +118,8 @@ func (l *loader) load() {
 	}
 	l.discoverModels()
 	l.discoverMacros()
+	l.discoverTests() // tests.go
+	l.discoverSeeds() // seeds.go
 	l.discoverPropertyFiles(l.p.SeedPaths)
 	l.applyFolderConfigs()
 	sort.Strings(l.propertyFiles)
@@ -117,6 +128,7 @@ func (l *loader) load() {
 	}
 	l.applyPatches()
 	l.checkDuplicateModels()
+	l.finishSeeds() // seeds.go
 	sort.Slice(l.p.Sources, func(i, j int) bool {
 		a, b := l.p.Sources[i], l.p.Sources[j]
 		if a.SourceName != b.SourceName {

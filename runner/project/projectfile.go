@@ -84,6 +84,7 @@ func (l *loader) readProjectFile() bool {
 	l.p.SeedPaths = l.pathsKey(keys, []string{"seeds"}, "seed-paths", "data-paths")
 	l.p.TestPaths = l.pathsKey(keys, []string{"tests"}, "test-paths")
 	l.tree = l.parseModelsTree(keys["models"])
+	l.seedTree = l.parseModelsTree(keys["seeds"]) // seeds.go
 	l.p.OnRunStart = l.runHooks(keys, "on-run-start")
 	l.p.OnRunEnd = l.runHooks(keys, "on-run-end")
 	return true

@@ -78,6 +78,10 @@ func (l *loader) readPropertyFile(file string) {
 			for _, e := range l.entries(file, p) {
 				l.readSource(file, e)
 			}
+		case "seeds":
+			for _, e := range l.entries(file, p) {
+				l.readSeedEntry(file, e) // seeds.go
+			}
 		default:
 			if !slices.Contains(propertyKeys, p.Key) {
 				d := diag.Warnf(file, p.Line, "unknown key '%s'", p.Key)
@@ -94,10 +98,10 @@ func (l *loader) readPropertyFile(file string) {
 }
 
 // skipPropertyRender says which values of a property file are not
-// rendered at load time: everything outside models: and sources:, and
-// descriptions, tests and hooks, which dbt renders later or never.
+// rendered at load time: everything outside models:, seeds: and sources:,
+// and descriptions, tests and hooks, which dbt renders later or never.
 func skipPropertyRender(keypath []string) bool {
-	if keypath[0] != "models" && keypath[0] != "sources" {
+	if keypath[0] != "models" && keypath[0] != "seeds" && keypath[0] != "sources" {
 		return true
 	}
 	switch k := normalizeKey(keypath[len(keypath)-1]); k {
@@ -180,6 +184,7 @@ func (l *loader) readConfig(file string, p pair) Config {
 	for _, kv := range pairs(p.Value) {
 		c := Config{normalizeKey(kv.Key): value(kv.Value)}
 		l.diags = append(l.diags, CheckConfig(c, file, kv.Line)...)
+		l.diags = append(l.diags, checkSeedConfig(c, file, kv.Line)...) // seeds.go
 		cfg = cfg.Merge(c)
 	}
 	return cfg

@@ -190,10 +190,11 @@ type Executor interface {
 }
 
 // Warehouse is what the runner needs from a database.
-// Seeder and Tester join it as the postgres implementation gains them.
+// Seeder joins it as the postgres implementation gains it.
 type Warehouse interface {
 	Cataloger
 	Builder
+	Tester
 	Executor
 	// Close releases the connections.
 	Close()

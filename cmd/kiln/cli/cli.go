@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/runner"
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
@@ -56,7 +58,14 @@ func newRoot(stdout, stderr io.Writer, code *int) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
-		newRunCmd(code),
+		newExecCmd(code, "run", "Build the selected models in the warehouse, in dependency order",
+			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) { return e.Run }),
+		newExecCmd(code, "test", "Run the data tests of the selected nodes",
+			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) { return e.Test }),
+		newExecCmd(code, "build", "Run seeds, models and their tests in one dependency order",
+			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) {
+				return e.Build
+			}),
 		newRetryCmd(code),
 		newCompileCmd(code),
 		newListCmd(code),

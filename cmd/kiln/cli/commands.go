@@ -18,18 +18,19 @@ func engineFor(cmd *cobra.Command, f *commonFlags) (*runner.Engine, view) {
 	return &runner.Engine{Connect: connectPostgres, Events: v.event, Version: Version}, v
 }
 
-func newRunCmd(code *int) *cobra.Command {
+// newExecCmd builds run, test and build: commands that execute nodes.
+func newExecCmd(code *int, use, short string, exec func(*runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error)) *cobra.Command {
 	f := &commonFlags{}
 	cmd := &cobra.Command{
-		Use:   "run [selectors...]",
-		Short: "Build the selected models in the warehouse, in dependency order",
+		Use:   use + " [selectors...]",
+		Short: short,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := f.options(args)
 			if err != nil {
 				return err
 			}
 			eng, v := engineFor(cmd, f)
-			res, err := eng.Run(cmd.Context(), opts)
+			res, err := exec(eng)(cmd.Context(), opts)
 			*code = exitCode(cmd.Context(), v, res, err)
 			return nil
 		},

@@ -21,6 +21,7 @@ type commonFlags struct {
 	excludes    []string
 	failFast    bool
 	fullRefresh bool
+	storeFail   bool
 	lockTimeout time.Duration
 	logFormat   string
 	state       string
@@ -44,6 +45,7 @@ func (f *commonFlags) register(cmd *cobra.Command, withRun bool) {
 		fs.IntVar(&f.threads, "threads", 0, "models built at once (default: the profile's threads)")
 		fs.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
 		fs.BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild incremental models from scratch")
+		fs.BoolVar(&f.storeFail, "store-failures", false, "keep each failing test's rows in <target_schema>_dbt_test__audit")
 		fs.DurationVar(&f.lockTimeout, "lock-timeout", 0, "how long to wait for another run writing the same table, e.g. 30s (default: no limit)")
 	}
 }
@@ -69,18 +71,19 @@ func (f *commonFlags) options(args []string) (runner.Options, error) {
 	// extra positional words after it; both mean a union.
 	selects := append(append([]string{}, f.selects...), args...)
 	return runner.Options{
-		ProjectDir:  f.projectDir,
-		ProfilesDir: f.profilesDir,
-		Target:      f.target,
-		Vars:        vars,
-		Threads:     f.threads,
-		Select:      selects,
-		Exclude:     f.excludes,
-		FailFast:    f.failFast,
-		FullRefresh: f.fullRefresh,
-		LockWait:    f.lockTimeout,
-		State:       f.state,
-		Defer:       f.deferTo,
-		Selector:    f.selector,
+		ProjectDir:    f.projectDir,
+		ProfilesDir:   f.profilesDir,
+		Target:        f.target,
+		Vars:          vars,
+		Threads:       f.threads,
+		Select:        selects,
+		Exclude:       f.excludes,
+		FailFast:      f.failFast,
+		FullRefresh:   f.fullRefresh,
+		StoreFailures: f.storeFail,
+		LockWait:      f.lockTimeout,
+		State:         f.state,
+		Defer:         f.deferTo,
+		Selector:      f.selector,
 	}, nil
 }

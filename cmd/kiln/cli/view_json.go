@@ -40,8 +40,14 @@ func (v *jsonView) event(ev runner.Event) {
 		if r.RowsAffected >= 0 {
 			f["rows_affected"] = r.RowsAffected
 		}
-		if r.Status == runner.Error || r.Status == runner.Cancelled {
+		switch r.Status {
+		case runner.Error, runner.Cancelled, runner.Fail:
 			f["level"] = "error"
+		case runner.Warn:
+			f["level"] = "warning"
+		}
+		if r.Status == runner.Pass || r.Status == runner.Fail || r.Status == runner.Warn {
+			f["failures"] = r.Failures
 		}
 		if r.Cause != "" {
 			f["caused_by"] = r.Cause
@@ -53,8 +59,9 @@ func (v *jsonView) event(ev runner.Event) {
 	case runner.RunFinished:
 		r := e.Result
 		v.write(map[string]any{"event": "invocation_finished", "level": "info", "invocation_id": r.InvocationID,
-			"duration_s": e.Duration.Seconds(), "pass": r.Count(runner.Success), "error": r.Count(runner.Error),
-			"skip": r.Count(runner.Skipped), "cancelled": r.Count(runner.Cancelled), "total": len(r.Nodes)})
+			"duration_s": e.Duration.Seconds(), "pass": r.Count(runner.Success) + r.Count(runner.Pass), "warn": r.Count(runner.Warn),
+			"error": r.Count(runner.Error) + r.Count(runner.Fail),
+			"skip":  r.Count(runner.Skipped), "cancelled": r.Count(runner.Cancelled), "total": len(r.Nodes)})
 	}
 }
 

@@ -30,7 +30,11 @@ func (v *textView) event(ev runner.Event) {
 	case runner.RunFinished:
 		r := e.Result
 		fmt.Fprintf(v.out, "%s  Finished in %.2fs.\n", stamp(), e.Duration.Seconds())
-		fmt.Fprintf(v.out, "PASS=%d ERROR=%d SKIP=%d", r.Count(runner.Success), r.Count(runner.Error), r.Count(runner.Skipped))
+		fmt.Fprintf(v.out, "PASS=%d", r.Count(runner.Success)+r.Count(runner.Pass))
+		if n := r.Count(runner.Warn); n > 0 {
+			fmt.Fprintf(v.out, " WARN=%d", n)
+		}
+		fmt.Fprintf(v.out, " ERROR=%d SKIP=%d", r.Count(runner.Error)+r.Count(runner.Fail), r.Count(runner.Skipped))
 		if n := r.Count(runner.Cancelled); n > 0 {
 			fmt.Fprintf(v.out, " CANCELLED=%d", n)
 		}
@@ -44,6 +48,12 @@ func (v *textView) nodeFinished(e runner.NodeFinished) {
 	switch r.Status {
 	case runner.Success:
 		status, detail = "OK", fmt.Sprintf("[%s in %.2fs]", r.Message, e.Duration.Seconds())
+	case runner.Pass:
+		status, detail = "PASS", fmt.Sprintf("[PASS in %.2fs]", e.Duration.Seconds())
+	case runner.Warn:
+		status, detail = "WARN", fmt.Sprintf("[WARN %d in %.2fs]", r.Failures, e.Duration.Seconds())
+	case runner.Fail:
+		status, detail = "FAIL", fmt.Sprintf("[FAIL %d in %.2fs]", r.Failures, e.Duration.Seconds())
 	case runner.Error:
 		status, detail = "ERROR", fmt.Sprintf("[ERROR in %.2fs]", e.Duration.Seconds())
 	case runner.Skipped:
@@ -51,8 +61,11 @@ func (v *textView) nodeFinished(e runner.NodeFinished) {
 	case runner.Cancelled:
 		status, detail = "CANCEL", "["+r.Message+"]"
 	}
-	fmt.Fprintf(v.out, "%s  %d of %d %-6s %-5s %s %s\n", stamp(), e.Index, e.Total, status,
+	fmt.Fprintf(v.out, "%s  %d of %d %-6s %-11s %s %s\n", stamp(), e.Index, e.Total, status,
 		e.Node.Materialized, dots(e.Node.Relation, 44), detail)
+	if r.Status == runner.Fail || r.Status == runner.Warn {
+		fmt.Fprintf(v.out, "    %s: %s\n", r.CompiledPath, r.Message)
+	}
 	if r.Status == runner.Error {
 		where := e.Node.Path
 		if r.Position != nil {
