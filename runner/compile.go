@@ -52,10 +52,11 @@ type Node struct {
 	// model's config says full_refresh: false.
 	FullRefreshIgnored bool
 
-	preHooks, postHooks []string  // rendered
-	inputs              *inputs   // vars and env vars read by the first render
-	rawSource           string    // the file text of a seed or test
-	deferred            bool      // Relation comes from --state (--defer)
+	preHooks, postHooks []string // rendered
+	inputs              *inputs  // vars and env vars read by the first render
+	rawSource           string   // the file text of a seed or test
+	deferred            bool     // Relation comes from --state (--defer)
+	Seed                *project.Seed
 	test                *testSpec // for test nodes
 
 	handed map[string]warehouse.Relation // relations handed out during the first render
@@ -155,6 +156,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	}
 	var errs diag.List
 	c.loadSources()
+	c.addSeeds()
 	errs.Add(c.renderAll(ctx, e, false))
 	errs.Add(c.resolve())
 	if err := errs.Err(); err != nil {
@@ -378,6 +380,11 @@ func (c *Compiled) provisionalRelations() map[string]warehouse.Relation {
 	for _, m := range c.Project.Models {
 		out[m.Name] = relationFor(c.Target, m.Name, m.Config)
 	}
+	for _, n := range c.Nodes {
+		if n.Kind == KindSeed {
+			out[n.Name] = n.Relation
+		}
+	}
 	return out
 }
 
@@ -397,6 +404,10 @@ func (c *Compiled) resolve() error {
 	var errs diag.List
 	ids := make([]string, 0, len(c.Nodes))
 	for id, n := range c.Nodes {
+		if n.Kind != KindModel {
+			ids = append(ids, id)
+			continue
+		}
 		n.Config = n.Model.Config.Merge(project.Config(n.result.Config))
 		if len(n.result.Config) > 0 {
 			for _, d := range project.CheckConfig(project.Config(n.result.Config), n.Path, n.result.ConfigLine) {
@@ -425,6 +436,9 @@ func (c *Compiled) resolve() error {
 				Hint:    "give one of them another alias or schema"})
 		}
 		owner[n.Relation.Key()] = id
+		if n.Kind != KindModel {
+			continue
+		}
 		if err := checkMaterialization(n); err != nil {
 			errs = append(errs, err)
 		}

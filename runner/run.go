@@ -85,7 +85,7 @@ func (e *Engine) execute(ctx context.Context, opts Options, command string) (*Ru
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
 	res := &RunResult{InvocationID: invocation, Command: command, Started: started}
-	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait, storeFailures: opts.StoreFailures, command: command}
+	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait, storeFailures: opts.StoreFailures, fullRefresh: opts.FullRefresh, command: command}
 	if err = execRunHooks(ctx, wh, invocation, "on-run-start", onStart); err == nil {
 		err = x.run(ctx, catalog, opts.FailFast)
 		if herr := execRunHooks(ctx, wh, invocation, "on-run-end", onEnd); herr != nil && err == nil {
@@ -109,6 +109,7 @@ type execution struct {
 	total         int
 	lockWait      time.Duration
 	storeFailures bool
+	fullRefresh   bool
 	command       string
 
 	mu     sync.Mutex // guards result, index and event emission
@@ -210,6 +211,8 @@ func (x *execution) execute(ctx context.Context, n *Node, catalog warehouse.Cata
 	switch n.Kind {
 	case KindTest:
 		nr, err = x.runTest(ctx, n)
+	case KindSeed:
+		nr, err = x.loadSeed(ctx, n, catalog)
 	default:
 		nr, err = x.buildModel(ctx, n, catalog)
 	}

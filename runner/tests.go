@@ -57,6 +57,8 @@ func (c *Compiled) testSpecs(n *Node) []testgen.Spec {
 	switch {
 	case n.Model != nil:
 		tests, columns, file = n.Model.Tests, n.Model.Columns, n.Model.PatchPath
+	case n.Seed != nil:
+		tests, columns, file = n.Seed.Tests, n.Seed.Columns, n.Seed.PatchPath
 	default:
 		return nil
 	}

@@ -30,6 +30,9 @@ func (c *Compiled) writeCompiled() error {
 	files := make([]artifacts.File, 0, len(c.Selected))
 	for _, id := range c.Selected {
 		n := c.Nodes[id]
+		if n.CompiledPath == "" { // seeds have no compiled SQL
+			continue
+		}
 		files = append(files, artifacts.File{Path: targetFile(c.projectDir, n.CompiledPath), Data: n.SQL})
 	}
 	return artifacts.WriteDerived(files, compiledWriters)
@@ -41,6 +44,9 @@ func (c *Compiled) writeRun(n *Node, statements []string) error {
 		return nil
 	}
 	rel := path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Path)
+	if n.Kind == KindTest { // several tests share a YAML file: use each one's own name
+		rel = path.Join(c.Project.TargetPath, "run", strings.TrimPrefix(n.CompiledPath, path.Join(c.Project.TargetPath, "compiled")+"/"))
+	}
 	return artifacts.WriteFile(targetFile(c.projectDir, rel), []byte(strings.Join(statements, ";\n\n")+";\n"))
 }
 

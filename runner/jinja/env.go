@@ -37,7 +37,8 @@ type Env struct {
 	cfg    *config.Config
 	engine *exec.Environment // base context: gonja globals, dbt functions, macros
 	macros map[string]*macro
-	names  []string // every callable name, for "did you mean" hints
+	names  []string       // every callable name, for "did you mean" hints
+	empty  *exec.Template // emptyName, for gonja's renderer (see execute)
 }
 
 // NewEnv parses the macro files once. Every macro they define becomes
@@ -56,6 +57,12 @@ func NewEnv(macros []File) (*Env, error) {
 		ControlStructures: tagSet(),
 		Methods:           builtins.Methods,
 	}
+
+	empty, d := e.compile(emptyName, "")
+	if d != nil {
+		return nil, d
+	}
+	e.empty = empty
 
 	var errs diag.List
 	var parsed []*exec.Template
@@ -86,6 +93,9 @@ func NewEnv(macros []File) (*Env, error) {
 	e.names = names
 	return e, nil
 }
+
+// emptyName names the Env's empty template.
+const emptyName = "<empty>"
 
 // jinjaConfig is Python Jinja's default configuration, which dbt uses:
 // no trim_blocks, no lstrip_blocks, the final newline dropped.

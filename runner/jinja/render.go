@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/parser"
+	"github.com/nikolalohinski/gonja/v2/tokens"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 )
@@ -47,6 +50,10 @@ func (e *Env) RenderString(name, src string, ctx Context) (string, error) {
 }
 
 func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnostic) {
+	if !hasJinja(src) {
+		// What gonja would render: the text, newlines normalized.
+		return Result{SQL: normalize(src), Config: map[string]any{}}, nil
+	}
 	tpl, d := e.template(file, src)
 	if d != nil {
 		d.Node = ctx.Node
@@ -66,23 +73,49 @@ func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnos
 	return st.res, nil
 }
 
+// hasJinja reports whether src holds anything gonja would not copy as it
+// is: the start of an expression, a tag or a comment.
+func hasJinja(src string) bool {
+	return strings.Contains(src, variableStart) || strings.Contains(src, blockStart) || strings.Contains(src, commentStart)
+}
+
 // template returns file parsed and prepared. Nothing is kept between
 // renders: a model is rendered once, or twice when its first render was
 // handed a relation that changed, and parsing again costs less than
-// keeping every parsed template (with gonja's tokens) alive until the
-// process ends.
-func (e *Env) template(file, src string) (*exec.Template, *diag.Diagnostic) {
-	tpl, d := e.compile(file, src)
+// keeping every parsed template (with its tokens) alive until the process
+// ends.
+func (e *Env) template(file, src string) (*nodes.Template, *diag.Diagnostic) {
+	root, d := e.parse(file, src)
 	if d == nil {
-		d = first(e.prepare(file, tpl.Root(), true))
+		d = first(e.prepare(file, root, true))
 	}
 	if d != nil {
 		return nil, d
 	}
-	return tpl, nil
+	return root, nil
 }
 
-// compile parses src, turning a panic or error of gonja into a diagnostic.
+// parse parses src with kiln's lexer (lex) and gonja's parser, turning a
+// panic or error of gonja into a diagnostic. It is exec.NewTemplate without
+// gonja's lexer, and without the template object, which rendering does not
+// need (see execute).
+func (e *Env) parse(file, src string) (root *nodes.Template, d *diag.Diagnostic) {
+	defer func() {
+		if p := recover(); p != nil {
+			root, d = nil, &diag.Diagnostic{File: file, Message: panicError(p).Error()}
+		}
+	}()
+	stream := tokens.NewStream(lex(src))
+	root, err := parser.NewParser(file, stream, e.cfg, sourceLoader{name: file, source: src}, e.engine.ControlStructures).Parse()
+	if err != nil {
+		return nil, e.parseError(file, src, err)
+	}
+	return root, nil
+}
+
+// compile parses a macro file with gonja, turning a panic or error into a
+// diagnostic. Macros keep their exec.Template, which gonja needs to call
+// them.
 func (e *Env) compile(file, src string) (tpl *exec.Template, d *diag.Diagnostic) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -96,8 +129,11 @@ func (e *Env) compile(file, src string) (tpl *exec.Template, d *diag.Diagnostic)
 	return tpl, nil
 }
 
-// execute runs the template with the render's globals.
-func (st *state) execute(tpl *exec.Template, out *strings.Builder) (err error) {
+// execute runs a parsed template with the render's globals. It is what
+// exec.NewRenderer(...).Execute() does; gonja's renderer wants an
+// exec.Template only for a loader, which templates never use (kiln's tags
+// cannot load files), so every render shares the Env's empty one.
+func (st *state) execute(root *nodes.Template, out *strings.Builder) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = panicError(p)
@@ -110,7 +146,16 @@ func (st *state) execute(tpl *exec.Template, out *strings.Builder) (err error) {
 		ControlStructures: st.env.engine.ControlStructures,
 		Methods:           st.env.engine.Methods,
 	}
-	return exec.NewRenderer(env, out, st.env.cfg, sourceLoader{}, tpl).Execute()
+	r := &exec.Renderer{
+		Config:      st.env.cfg.Inherit(),
+		Environment: env,
+		Template:    st.env.empty,
+		RootNode:    root,
+		Output:      out,
+		Loader:      sourceLoader{},
+	}
+	env.Context.Set("self", exec.Self(r))
+	return r.Execute()
 }
 
 // first is the earliest error of a list, nil if there is none.

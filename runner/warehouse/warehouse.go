@@ -190,10 +190,10 @@ type Executor interface {
 }
 
 // Warehouse is what the runner needs from a database.
-// Seeder joins it as the postgres implementation gains it.
 type Warehouse interface {
 	Cataloger
 	Builder
+	Seeder
 	Tester
 	Executor
 	// Close releases the connections.

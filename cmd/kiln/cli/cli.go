@@ -60,6 +60,8 @@ func newRoot(stdout, stderr io.Writer, code *int) *cobra.Command {
 	root.AddCommand(
 		newExecCmd(code, "run", "Build the selected models in the warehouse, in dependency order",
 			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) { return e.Run }),
+		newExecCmd(code, "seed", "Load the selected seeds (CSV files) into tables",
+			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) { return e.Seed }),
 		newExecCmd(code, "test", "Run the data tests of the selected nodes",
 			func(e *runner.Engine) func(context.Context, runner.Options) (*runner.RunResult, error) { return e.Test }),
 		newExecCmd(code, "build", "Run seeds, models and their tests in one dependency order",

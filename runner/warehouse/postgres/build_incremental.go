@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kiln-dev/kiln/runner/warehouse"
@@ -114,114 +113,107 @@ func (w *Warehouse) buildIncremental(ctx context.Context, b warehouse.Build) (wa
 	if b.Incremental.Full {
 		return w.buildTable(ctx, b)
 	}
+	var rows pgconn.CommandTag
 	res.Statements, err = w.inTx(ctx, b, func(r *run) error {
-		n, err := r.increment(ctx, w, p)
-		res.RowsAffected = n
-		return err
+		return r.increment(ctx, w, p, &rows)
 	})
-	if err != nil {
-		res.RowsAffected = -1
+	if err == nil {
+		res.RowsAffected = rows.RowsAffected()
 	}
 	return res, err
 }
 
-// increment folds the new rows into the table and returns how many rows it
-// inserted or updated.
-func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan) (int64, error) {
+// increment folds the new rows into the table. The statement that writes
+// them is queued, and rows gets its command tag (rows inserted or updated)
+// when it is sent. It takes up to two round trips: the lock of the table,
+// the new rows and what is known of both, then the checks of the key.
+func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan, rows *pgconn.CommandTag) error {
 	target := r.build.Relation.Key()
-	lock := lockForIncrement(r.header, target)
-	if _, err := r.exec(ctx, lock); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
-			return 0, fmt.Errorf("%s does not exist any more; it was a table when the run started, so the model "+
-				"selected only new rows: run again to build it whole", target)
-		}
-		return 0, r.explain(lock, err)
+	tmp := scratchName(r.build.Relation, r.build.InvocationID, "__kiln_new_")
+	lock, lookup := lockForIncrement(r.header, target), lookupStep(r.header, target)
+	steps := []step{lock, lookup}
+	version := w.knownVersion()
+	readVersion := p.needsVersion() && version == 0
+	if readVersion {
+		steps = append(steps, queryStep(r.header+"select pg_catalog.current_setting('server_version_num')::int", "read the server version"))
 	}
-	_, relkind, err := r.lookup(ctx)
+	steps = append(steps,
+		createTempAs(r.header, tmp, r.build.SQL),
+		analyzeTemp(r.header, tmp),
+		queryStep(columnsQuery(r.header, ident(target.Schema, target.Name)), "read the columns of "+target.String()),
+		queryStep(columnsQuery(r.header, tempRel(tmp)), "read the columns of the new rows"),
+	)
+	res, err := r.send(ctx, false, steps...)
 	if err != nil {
-		return 0, err
+		var pgErr *pgconn.PgError
+		if r.failed != nil && r.failed.step.SQL == lock.SQL && errors.As(r.failed.err, &pgErr) && pgErr.Code == "42P01" {
+			r.failed.explained = fmt.Errorf("%s does not exist any more; it was a table when the run started, so the model "+
+				"selected only new rows: run again to build it whole", target)
+			return r.failed.explained
+		}
+		return err
+	}
+	_, relkind, err := r.lookedUp(res[1], lookup)
+	if err != nil {
+		return err
 	}
 	if relkind != "r" {
-		return 0, fmt.Errorf("%s is a %s now; it was a table when the run started, so the model selected only "+
+		return fmt.Errorf("%s is a %s now; it was a table when the run started, so the model selected only "+
 			"new rows: run again to build it whole", target, relkindName(relkind))
 	}
-	if p.needsVersion() {
-		v, err := w.serverVersionNum(ctx, r)
-		if err != nil {
-			return 0, err
+	res = res[2:]
+	if readVersion {
+		if err := r.scan(res[0], 0, steps[2].What, &version); err != nil {
+			return err
 		}
-		if p.Strategy, err = chooseStrategy(p, v); err != nil {
-			return 0, err
-		}
-	} else if p.Strategy, err = chooseStrategy(p, 0); err != nil {
-		return 0, err
+		w.setVersion(version)
+		res = res[1:]
 	}
-
-	tmp := scratchName(r.build.Relation, r.build.InvocationID, "__kiln_new_")
-	if _, err := r.do(ctx, createTempAs(r.header, tmp, r.build.SQL)); err != nil {
-		return 0, err
+	if p.Strategy, err = chooseStrategy(p, version); err != nil {
+		return err
 	}
-	if _, err := r.do(ctx, analyzeTemp(r.header, tmp)); err != nil {
-		return 0, err
-	}
-	tableCols, err := r.columns(ctx, ident(target.Schema, target.Name))
+	tableCols, err := r.readColumns(res[2], "read the columns of "+target.String())
 	if err != nil {
-		return 0, err
+		return err
 	}
-	modelCols, err := r.columns(ctx, tempRel(tmp))
+	modelCols, err := r.readColumns(res[3], "read the columns of the new rows")
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if p.Key, err = resolveKey(p.Key, modelCols, tableCols, p.Mode); err != nil {
-		return 0, err
+		return err
 	}
 	plan, err := planColumns(p.Mode, target, tableCols, modelCols)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if len(p.Key) > 0 {
 		if err := r.checkKey(ctx, tmp, p.Key); err != nil {
-			return 0, err
-		}
-	}
-	for _, s := range alterSteps(r.header, target, plan.Alters) {
-		if _, err := r.do(ctx, s); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if len(plan.Write) == 0 {
-		return 0, fmt.Errorf("the model has none of the columns of %s; nothing was changed", target)
+		return fmt.Errorf("the model has none of the columns of %s; nothing was changed", target)
 	}
+	r.queue(alterSteps(r.header, target, plan.Alters)...)
 	switch p.Strategy {
 	case strategyMerge:
-		tag, err := r.do(ctx, mergeNew(r.header, target, tmp, p.Key, plan.Write, p.Predicates))
-		return tag.RowsAffected(), err
+		r.queueTag(mergeNew(r.header, target, tmp, p.Key, plan.Write, p.Predicates), rows)
+		return nil
 	case strategyDeleteInsert:
-		if _, err := r.do(ctx, deleteMatching(r.header, target, tmp, p.Key, p.Predicates)); err != nil {
-			return 0, err
-		}
+		r.queue(deleteMatching(r.header, target, tmp, p.Key, p.Predicates))
 	}
-	tag, err := r.do(ctx, insertNew(r.header, target, tmp, plan.Write))
-	return tag.RowsAffected(), err
+	r.queueTag(insertNew(r.header, target, tmp, plan.Write), rows)
+	return nil
 }
 
-// columns reads the columns of rel, a quoted name.
-func (r *run) columns(ctx context.Context, rel string) ([]column, error) {
-	sql := columnsQuery(r.header, rel)
-	r.statements = append(r.statements, sql)
-	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
-	if err != nil {
-		return nil, fmt.Errorf("read the columns of %s: %w", rel, err)
-	}
-	var cols []column
-	var c column
-	_, err = pgx.ForEachRow(rows, []any{&c.Name, &c.Type}, func() error {
-		cols = append(cols, c)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the columns of %s: %w", rel, err)
+// readColumns reads the result of a columnsQuery.
+func (r *run) readColumns(res *pgconn.Result, what string) ([]column, error) {
+	cols := make([]column, len(res.Rows))
+	for i := range cols {
+		if err := r.scan(res, i, what, &cols[i].Name, &cols[i].Type); err != nil {
+			return nil, err
+		}
 	}
 	return cols, nil
 }
@@ -265,37 +257,30 @@ func resolveKey(key []string, model, table []column, mode string) ([]string, err
 
 // checkKey refuses new rows that could not be matched on the key, or that
 // would match the same row twice: a NULL in a key column, or a key held by
-// more than one new row.
+// more than one new row. Both checks take one round trip.
 func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
-	sql := nullKeyQuery(r.header, tmp, key)
-	r.statements = append(r.statements, sql)
-	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
+	nulls := queryStep(nullKeyQuery(r.header, tmp, key), "check the unique_key for nulls")
+	dups := queryStep(duplicateKeyQuery(r.header, tmp, key), "check the unique_key for duplicates")
+	res, err := r.send(ctx, false, nulls, dups)
 	if err != nil {
-		return fmt.Errorf("check the unique_key for nulls: %w", err)
+		return err
 	}
 	var total int64
 	var samples []string
-	var row string
-	_, err = pgx.ForEachRow(rows, []any{&total, &row}, func() error {
+	for i := range res[0].Rows {
+		var row string
+		if err := r.scan(res[0], i, nulls.What, &total, &row); err != nil {
+			return err
+		}
 		samples = append(samples, shorten(row, 200))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("check the unique_key for nulls: %w", err)
 	}
 	if total > 0 {
 		return fmt.Errorf("unique_key %s is null in %d of the new rows, which kiln cannot match with the table; "+
 			"nothing was changed. For example: %s", keyList(key), total, strings.Join(samples, "; "))
 	}
 
-	sql = duplicateKeyQuery(r.header, tmp, key)
-	r.statements = append(r.statements, sql)
-	rows, err = r.tx.Query(ctx, sql, pgx.QueryExecModeExec)
-	if err != nil {
-		return fmt.Errorf("check the unique_key for duplicates: %w", err)
-	}
 	samples = samples[:0]
-	for rows.Next() {
+	for i := range res[1].Rows {
 		vals := make([]any, len(key)+2)
 		texts := make([]string, len(key))
 		var count int64
@@ -304,14 +289,10 @@ func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
 			vals[i+1] = &texts[i]
 		}
 		vals[len(vals)-1] = &count
-		if err := rows.Scan(vals...); err != nil {
-			rows.Close()
-			return fmt.Errorf("check the unique_key for duplicates: %w", err)
+		if err := r.scan(res[1], i, dups.What, vals...); err != nil {
+			return err
 		}
 		samples = append(samples, fmt.Sprintf("%s (%d rows)", keyValues(key, texts), count))
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("check the unique_key for duplicates: %w", err)
 	}
 	if total > 0 {
 		values := fmt.Sprintf("%d key values appear", total)
@@ -349,20 +330,17 @@ func shorten(s string, n int) string {
 	return truncateBytes(s, n) + "…"
 }
 
-// serverVersionNum returns server_version_num, read once per Warehouse on
-// the build's own connection.
-func (w *Warehouse) serverVersionNum(ctx context.Context, r *run) (int, error) {
+// knownVersion returns server_version_num, read once per Warehouse with
+// the first increment that needs it; 0 until then.
+func (w *Warehouse) knownVersion() int {
 	w.versionMu.Lock()
 	defer w.versionMu.Unlock()
-	if w.versionNum > 0 {
-		return w.versionNum, nil
-	}
-	sql := r.header + "select pg_catalog.current_setting('server_version_num')::int"
-	r.statements = append(r.statements, sql)
-	var v int
-	if err := r.tx.QueryRow(ctx, sql, pgx.QueryExecModeExec).Scan(&v); err != nil {
-		return 0, fmt.Errorf("read the server version: %w", err)
-	}
+	return w.versionNum
+}
+
+// setVersion records server_version_num.
+func (w *Warehouse) setVersion(v int) {
+	w.versionMu.Lock()
+	defer w.versionMu.Unlock()
 	w.versionNum = v
-	return v, nil
 }

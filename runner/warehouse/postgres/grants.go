@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
@@ -16,30 +13,23 @@ var tablePrivileges = []string{"select", "insert", "update", "delete", "truncate
 // applyGrants makes the grants on rel what want says (see grantSteps),
 // reading what is held now: after the build, the carry-over of the old
 // relation's grants and the post-hooks, so the config has the last word.
+// The read goes with what is queued; the grants and revokes are queued.
 // A nil or empty want changes nothing.
 func (r *run) applyGrants(ctx context.Context, rel warehouse.Relation, want map[string][]string) error {
 	if len(want) == 0 {
 		return nil
 	}
-	sql := grantsQuery(r.header)
-	r.statements = append(r.statements, sql)
-	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec, ident(rel.Schema, rel.Name))
+	read := queryStep(grantsQuery(r.header), "read the grants on "+rel.Key().String(), ident(rel.Schema, rel.Name))
+	res, err := r.send(ctx, false, read)
 	if err != nil {
-		return fmt.Errorf("read the grants on %s: %w", rel.Key(), err)
+		return err
 	}
-	var held []grant
-	var g grant
-	_, err = pgx.ForEachRow(rows, []any{&g.Privilege, &g.Grantee}, func() error {
-		held = append(held, g)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read the grants on %s: %w", rel.Key(), err)
-	}
-	for _, s := range grantSteps(r.header, rel.Key(), want, held) {
-		if _, err := r.do(ctx, s); err != nil {
+	held := make([]grant, len(res[0].Rows))
+	for i := range held {
+		if err := r.scan(res[0], i, read.What, &held[i].Privilege, &held[i].Grantee); err != nil {
 			return err
 		}
 	}
+	r.queue(grantSteps(r.header, rel.Key(), want, held)...)
 	return nil
 }

@@ -7,14 +7,11 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
-// runHooks sends the pre-hooks or post-hooks (kind "pre_hook" or
-// "post_hook") in order; the first that fails ends the transaction.
-func (r *run) runHooks(ctx context.Context, kind string, hooks []string) error {
-	for _, s := range hookSteps(r.header, kind, hooks) {
-		if _, err := r.do(ctx, s); err != nil {
-			return err
-		}
-	}
+// runHooks queues the pre-hooks or post-hooks (kind "pre_hook" or
+// "post_hook") in order; the first that fails ends the transaction, and
+// its error comes back from the call that sends it.
+func (r *run) runHooks(_ context.Context, kind string, hooks []string) error {
+	r.queue(hookSteps(r.header, kind, hooks)...)
 	return nil
 }
 

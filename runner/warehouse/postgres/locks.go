@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"hash/fnv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
@@ -37,27 +35,6 @@ func advisoryKey(rel warehouse.Relation) int64 {
 func lockKeyHalves(key int64) (classid, objid int64) {
 	u := uint64(key)
 	return int64(u >> 32), int64(u & 0xffffffff)
-}
-
-// takeAdvisoryLock waits for the advisory lock of rel, at most opts.LockWait
-// when it is set, and then sets the node's lock_timeout. When the wait ends
-// on lock_timeout, it returns a *warehouse.LockError naming the session
-// that holds the lock.
-func (w *Warehouse) takeAdvisoryLock(ctx context.Context, r *run, rel warehouse.Relation, wait time.Duration) error {
-	if _, err := r.do(ctx, lockWaitStep(r.header, wait)); err != nil {
-		return err
-	}
-	s := advisoryLockStep(r.header, rel)
-	start := time.Now()
-	_, err := r.exec(ctx, s)
-	if err == nil {
-		return nil
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "55P03" && ctx.Err() == nil { // lock_not_available
-		return w.lockError(ctx, r.header, rel, time.Since(start))
-	}
-	return r.explain(s, err)
 }
 
 // lockError describes the session holding the advisory lock of rel. It

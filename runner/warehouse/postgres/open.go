@@ -147,7 +147,26 @@ func percentEncode(s string) string {
 }
 
 // Close releases the connections.
-func (w *Warehouse) Close() { w.pool.Close() }
+//
+// It waits at most closeWait: pgx drains a connection whose query ignored
+// a cancel request for up to 15 s before giving up on it, which would keep
+// a SIGTERMed kiln alive. Past closeWait the connections are abandoned;
+// the process exits, the sockets close, and the server rolls back any open
+// transaction when it notices.
+func (w *Warehouse) Close() {
+	done := make(chan struct{})
+	go func() {
+		w.pool.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
+}
+
+// closeWait bounds Close.
+const closeWait = 2 * time.Second
 
 // Ping checks that the server answers.
 func (w *Warehouse) Ping(ctx context.Context) error { return w.pool.Ping(ctx) }

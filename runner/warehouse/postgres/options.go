@@ -51,17 +51,11 @@ func checkOptions(o warehouse.Options) error {
 // that runs out), sets opts.LockTimeout and opts.StatementTimeout for the
 // rest of the transaction, and runs opts.PreHooks. Call it first thing in
 // the transaction, and applyOptionsAfter last before the commit; inTx does
-// both.
+// both. The statements are queued: they go to the server with the build's
+// first statement, and their errors come back from it.
 func (w *Warehouse) applyOptionsBefore(ctx context.Context, r *run, rel warehouse.Relation, opts warehouse.Options) error {
-	if err := w.takeAdvisoryLock(ctx, r, rel, opts.LockWait); err != nil {
-		return err
-	}
-	steps := append([]step{lockTimeoutStep(r.header, opts.LockTimeout)}, statementTimeoutStep(r.header, opts.StatementTimeout)...)
-	for _, s := range steps {
-		if _, err := r.do(ctx, s); err != nil {
-			return err
-		}
-	}
+	r.queue(lockWaitStep(r.header, opts.LockWait), advisoryLockStep(r.header, rel), lockTimeoutStep(r.header, opts.LockTimeout))
+	r.queue(statementTimeoutStep(r.header, opts.StatementTimeout)...)
 	return r.runHooks(ctx, "pre_hook", opts.PreHooks)
 }
 

@@ -28,12 +28,14 @@ func lockWaitStep(h string, wait time.Duration) step {
 	return plain(h, "set local lock_timeout = "+millis(wait), "set lock_timeout for the advisory lock")
 }
 
-// advisoryLockStep takes the transaction-level advisory lock whose key,
-// advisoryKey(rel), is sent as the bigint parameter $1. It is released when
-// the transaction ends, however it ends.
+// advisoryLockStep takes the transaction-level advisory lock whose key is
+// advisoryKey(rel), written as a bigint constant (it is kiln's hash, not
+// user input), so that the statement reads the same in target/run. It is
+// released when the transaction ends, however it ends.
 func advisoryLockStep(h string, rel warehouse.Relation) step {
-	s := plain(h, "select pg_catalog.pg_advisory_xact_lock($1::bigint)", "wait for other kiln runs writing "+rel.Key().String())
-	s.Args = []any{advisoryKey(rel)}
+	s := plain(h, "select pg_catalog.pg_advisory_xact_lock("+strconv.FormatInt(advisoryKey(rel), 10)+")",
+		"wait for other kiln runs writing "+rel.Key().String())
+	s.Advisory = &rel
 	return s
 }
 

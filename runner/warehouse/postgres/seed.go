@@ -116,8 +116,9 @@ func (c *copySource) Read(p []byte) (int, error) {
 }
 
 // copyError is the server refusing a row of a seed. Besides the message it
-// gives the server's context, which names the row (counted from 1 after
-// the header) and the column.
+// gives the server's context, which names the row and the column; COPY
+// numbers the rows after the header from 1, which is not the file's line
+// when the header or a field spans lines, so the error says so.
 type copyError struct {
 	what string
 	err  *pgconn.PgError
@@ -126,7 +127,7 @@ type copyError struct {
 func (e *copyError) Error() string {
 	msg := fmt.Sprintf("%s: %s", e.what, pgMessage(e.err, false))
 	if e.err.Where != "" {
-		msg += " (" + e.err.Where + ")"
+		msg += " (" + e.err.Where + "; COPY numbers the rows after the header from 1)"
 	}
 	return fmt.Sprintf("%s [SQLSTATE %s]", msg, e.err.Code)
 }

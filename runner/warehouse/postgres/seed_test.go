@@ -188,7 +188,7 @@ func TestSeedFailureLeavesOldTable(t *testing.T) {
 		t.Fatalf("bad uuid: %v", err)
 	}
 	wantPrefix := fmt.Sprintf(`load the rows of "%s"."ids": invalid input syntax for type uuid: "not-a-uuid" (COPY ids__kiln_tmp_`, s)
-	if !strings.HasPrefix(err.Error(), wantPrefix) || !strings.HasSuffix(err.Error(), `, line 2, column id: "not-a-uuid") [SQLSTATE 22P02]`) {
+	if !strings.HasPrefix(err.Error(), wantPrefix) || !strings.HasSuffix(err.Error(), `, line 2, column id: "not-a-uuid"; COPY numbers the rows after the header from 1) [SQLSTATE 22P02]`) {
 		t.Errorf("error:\n got %s\nwant %s...", err, wantPrefix)
 	}
 	if res.RowsAffected != -1 || len(res.Statements) == 0 {

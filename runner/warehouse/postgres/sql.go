@@ -30,6 +30,17 @@ type step struct {
 	// then points at Source, the hook's SQL, instead of the model's.
 	Hook   string
 	Source string
+	// Advisory is the relation whose advisory lock the statement waits
+	// for: a lock_timeout there means another kiln run holds it.
+	Advisory *warehouse.Relation
+}
+
+// single reports whether s is certainly one statement, as a pipeline of
+// the extended protocol needs: kiln's own statements are, and so is one
+// that holds the model's or a hook's SQL without a semicolon. One that may
+// hold several is sent alone, by the simple protocol, as written.
+func (s step) single() bool {
+	return s.ModelAt < 0 || !strings.Contains(s.SQL, ";")
 }
 
 // header is the comment every statement starts with.
@@ -106,6 +117,16 @@ func createView(h string, rel warehouse.Relation, sql string, orReplace bool) st
 // plain is a statement that does not contain the model's SQL.
 func plain(h, sql, what string) step { return step{SQL: h + sql, ModelAt: -1, What: what} }
 
+// queryStep is a query of kiln's, sql (comment included), whose rows are
+// read; args are the values of its parameters $1, ...
+func queryStep(sql, what string, args ...any) step {
+	return step{SQL: sql, ModelAt: -1, What: what, Args: args}
+}
+
+// beginStep and commitStep start and end the transaction of a build.
+func beginStep(h string) step  { return plain(h, "begin", "begin the transaction") }
+func commitStep(h string) step { return plain(h, "commit", "commit") }
+
 // setCatalogSearchPath makes every name that pg_get_viewdef and friends print
 // schema-qualified, and makes the recreated definitions resolve exactly as
 // printed. It lasts until the end of the transaction.
@@ -119,6 +140,11 @@ func lookupQuery(h string) string {
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where n.nspname = $1 and c.relname = $2`
+}
+
+// lookupStep runs lookupQuery for rel.
+func lookupStep(h string, rel warehouse.Relation) step {
+	return queryStep(lookupQuery(h), "look up "+rel.String(), rel.Schema, rel.Name)
 }
 
 // swapSteps replaces target (whose kind is existing, Absent if nothing is

@@ -1,0 +1,127 @@
+Feature: seeds
+  Reference data lives next to the models as CSV files. `kiln seed` loads
+  them with COPY, infers column types as dbt does, and replaces each table
+  atomically; models ref() them like any other node.
+
+  Scenario: types are inferred, overridable, and a model refs the seed
+    Given a project "shop" with dbt_project.yml:
+      """
+      name: shop
+      profile: kiln_test
+      config-version: 2
+      seeds:
+        shop:
+          countries:
+            +column_types:
+              code: varchar(2)
+      """
+    And the file "seeds/countries.csv" containing:
+      """
+      code,name,population,area_km2,eu,joined,updated_at
+      FR,France,68000000,551695.5,true,1958-01-01,2024-03-01 10:00:00
+      NO,Norway,5500000,385207.0,false,,2024-03-02 11:30:00
+      """
+    And the file "models/eu_countries.sql" containing:
+      """
+      select code, name from {{ ref('countries') }} where eu
+      """
+    When I run "kiln seed"
+    Then the exit code is 0
+    And the line for "{schema}.countries" contains "INSERT 2"
+    And the query "select column_name, data_type from information_schema.columns where table_schema = '{schema}' and table_name = 'countries' order by ordinal_position" returns:
+      | column_name | data_type                   |
+      | code        | character varying           |
+      | name        | text                        |
+      | population  | integer                     |
+      | area_km2    | numeric                     |
+      | eu          | boolean                     |
+      | joined      | date                        |
+      | updated_at  | timestamp without time zone |
+    And the query "select joined from countries where code = 'NO'" returns:
+      | joined |
+      | null   |
+    When I run "kiln ls"
+    Then the output contains "shop.countries"
+    When I run "kiln build"
+    Then the exit code is 0
+    And the output contains:
+      """
+      {schema}.countries
+      {schema}.eu_countries
+      """
+    And the query "select code from eu_countries" returns:
+      | code |
+      | FR   |
+
+  Scenario: reloading replaces the rows, keeping a view that depends on the table
+    Given a project "shop"
+    And the file "seeds/rates.csv" containing:
+      """
+      currency,rate
+      EUR,1.0
+      USD,1.1
+      """
+    When I run "kiln seed"
+    Then the exit code is 0
+    Given the database has:
+      """
+      create view rate_report as select count(*) as n from rates;
+      """
+    And the file "seeds/rates.csv" containing:
+      """
+      currency,rate
+      EUR,1.0
+      USD,1.08
+      GBP,0.86
+      """
+    When I run "kiln seed"
+    Then the exit code is 0
+    And the query "select n from rate_report" returns:
+      | n |
+      | 3 |
+
+  Scenario: a malformed CSV fails that seed with file, line and column, and keeps the old table
+    Given a project "shop"
+    And the file "seeds/rates.csv" containing:
+      """
+      currency,rate
+      EUR,1.0
+      """
+    And the file "seeds/other.csv" containing:
+      """
+      a
+      1
+      """
+    When I run "kiln seed"
+    Then the exit code is 0
+    Given the file "seeds/rates.csv" containing:
+      """
+      currency,rate
+      EUR,1.0
+      USD,1.1,extra
+      """
+    When I run "kiln seed"
+    Then the exit code is 1
+    And the output contains "seeds/rates.csv:3"
+    And the line for "{schema}.rates" contains "ERROR"
+    And the line for "{schema}.other" contains "OK"
+    And the table "rates" has 1 row
+    Given the file "seeds/rates.csv" containing:
+      """
+      currency,rate
+      EUR,abc
+      """
+    And the file "seeds/properties.yml" containing:
+      """
+      version: 2
+      seeds:
+        - name: rates
+          config:
+            column_types:
+              rate: numeric
+      """
+    When I run "kiln seed"
+    Then the exit code is 1
+    And the output contains "seeds/rates.csv:2"
+    And the output contains "abc"
+    And the table "rates" has 1 row

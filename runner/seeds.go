@@ -1,0 +1,106 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"github.com/kiln-dev/kiln/runner/seed"
+	"github.com/kiln-dev/kiln/runner/warehouse"
+)
+
+// Seed loads the selected seeds.
+func (e *Engine) Seed(ctx context.Context, opts Options) (*RunResult, error) {
+	return e.execute(ctx, opts, "seed")
+}
+
+// addSeeds makes a node of every enabled seed, before models are rendered,
+// so that ref('a_seed') resolves and orders the graph.
+func (c *Compiled) addSeeds() {
+	for _, s := range c.Project.Seeds {
+		if !s.Config.Enabled() {
+			continue
+		}
+		id := SeedID(c.Project.Name, s.Name)
+		c.Nodes[id] = &Node{
+			ID:       id,
+			Kind:     KindSeed,
+			Name:     s.Name,
+			Path:     s.Path,
+			FQN:      s.FQN,
+			Seed:     s,
+			Config:   s.Config,
+			Relation: relationFor(c.Target, s.Name, s.Config),
+		}
+	}
+}
+
+// seedOptions reads column_types, delimiter and quote_columns. As in dbt,
+// column names are kept as written (quoted) unless quote_columns is false.
+func seedOptions(n *Node) (seed.Options, error) {
+	o := seed.Options{}
+	if m, ok := n.Config["column_types"].(map[string]any); ok {
+		o.ColumnTypes = map[string]string{}
+		for k, v := range m {
+			s, ok := v.(string)
+			if !ok {
+				return o, fmt.Errorf("column_types: the type of %s must be a string, got %v", k, v)
+			}
+			o.ColumnTypes[k] = s
+		}
+	}
+	if d, ok := n.Config["delimiter"].(string); ok && d != "" {
+		r, size := utf8.DecodeRuneInString(d)
+		if size != len(d) {
+			return o, fmt.Errorf("delimiter must be one character, got %q", d)
+		}
+		o.Delimiter = r
+	}
+	if q, ok := n.Config["quote_columns"].(bool); ok && !q {
+		o.FoldCase = true
+	}
+	return o, nil
+}
+
+// loadSeed reads and parses the CSV file, then replaces the seed's table
+// atomically. A malformed file fails this seed with file, line and column,
+// and leaves the old table.
+func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
+	nr := NodeResult{RowsAffected: -1}
+	o, err := seedOptions(n)
+	if err != nil {
+		return nr, fmt.Errorf("%s: %w", n.Path, err)
+	}
+	data, err := os.ReadFile(filepath.Join(x.compiled.projectDir, filepath.FromSlash(n.Path)))
+	if err != nil {
+		return nr, err
+	}
+	t, err := seed.Parse(n.Path, data, o)
+	if err != nil {
+		return nr, err
+	}
+	for _, w := range t.Warnings {
+		x.engine.emit(Warned{Diagnostic: w})
+	}
+	br, err := x.wh.LoadSeed(ctx, warehouse.Seed{
+		NodeID:       n.ID,
+		InvocationID: x.invocation,
+		Relation:     n.Relation,
+		Columns:      t.Columns,
+		Rows:         t.Rows,
+		Existing:     catalog.Lookup(n.Relation),
+		FullRefresh:  x.fullRefresh,
+		Options:      n.warehouseOptions(x.lockWait),
+	})
+	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nr, err
+	}
+	nr.Status, nr.RowsAffected = Success, br.RowsAffected
+	nr.Message = fmt.Sprintf("INSERT %d", br.RowsAffected)
+	return nr, nil
+}
