@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"unicode/utf8"
 
-	"github.com/kiln-dev/kiln/runner/seed"
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -37,47 +34,12 @@ func (c *Compiled) addSeeds() {
 	}
 }
 
-// seedOptions reads column_types, delimiter and quote_columns. As in dbt,
-// column names are kept as written (quoted) unless quote_columns is false.
-func seedOptions(n *Node) (seed.Options, error) {
-	o := seed.Options{}
-	if m, ok := n.Config["column_types"].(map[string]any); ok {
-		o.ColumnTypes = map[string]string{}
-		for k, v := range m {
-			s, ok := v.(string)
-			if !ok {
-				return o, fmt.Errorf("column_types: the type of %s must be a string, got %v", k, v)
-			}
-			o.ColumnTypes[k] = s
-		}
-	}
-	if d, ok := n.Config["delimiter"].(string); ok && d != "" {
-		r, size := utf8.DecodeRuneInString(d)
-		if size != len(d) {
-			return o, fmt.Errorf("delimiter must be one character, got %q", d)
-		}
-		o.Delimiter = r
-	}
-	if q, ok := n.Config["quote_columns"].(bool); ok && !q {
-		o.FoldCase = true
-	}
-	return o, nil
-}
-
 // loadSeed reads and parses the CSV file, then replaces the seed's table
 // atomically. A malformed file fails this seed with file, line and column,
 // and leaves the old table.
 func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
 	nr := NodeResult{RowsAffected: -1}
-	o, err := seedOptions(n)
-	if err != nil {
-		return nr, fmt.Errorf("%s: %w", n.Path, err)
-	}
-	data, err := os.ReadFile(filepath.Join(x.compiled.projectDir, filepath.FromSlash(n.Path)))
-	if err != nil {
-		return nr, err
-	}
-	t, err := seed.Parse(n.Path, data, o)
+	t, err := n.Seed.ReadTable(os.DirFS(x.compiled.projectDir))
 	if err != nil {
 		return nr, err
 	}

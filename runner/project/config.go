@@ -26,7 +26,7 @@ func (c Config) Merge(over Config) Config {
 			out[k] = v
 		case k == "pre_hook" || k == "post_hook":
 			out[k] = append(toList(old), toList(v)...)
-		case k == "meta":
+		case k == "meta" || k == "column_types": // merged key by key, as dbt does
 			out[k] = mergeMaps(old, v)
 		default:
 			out[k] = v

@@ -90,3 +90,13 @@ func TestCheckConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeColumnTypesKeyByKey(t *testing.T) {
+	folder := Config{"column_types": map[string]any{"code": "varchar(2)", "rate": "numeric"}}
+	yaml := Config{"column_types": map[string]any{"rate": "numeric(10,4)"}}
+	got := folder.Merge(yaml)["column_types"]
+	want := map[string]any{"code": "varchar(2)", "rate": "numeric(10,4)"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("column_types = %v, want %v", got, want)
+	}
+}
