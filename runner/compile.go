@@ -77,6 +77,7 @@ type Compiled struct {
 	projectDir  string
 	macros      *macroIndex
 	prior       *priorState // from --state, or nil
+	cache       *parseCache // first renders of the previous load, or nil
 }
 
 // depth says how far compile goes.

@@ -69,6 +69,7 @@ func newRoot(stdout, stderr io.Writer, code *int) *cobra.Command {
 				return e.Build
 			}),
 		newRetryCmd(code),
+		newSourceCmd(code),
 		newCompileCmd(code),
 		newListCmd(code),
 		newDebugCmd(code),

@@ -39,6 +39,30 @@ func newExecCmd(code *int, use, short string, exec func(*runner.Engine) func(con
 	return cmd
 }
 
+// newSourceCmd is `kiln source freshness`.
+func newSourceCmd(code *int) *cobra.Command {
+	src := &cobra.Command{Use: "source", Short: "Commands about sources"}
+	f := &commonFlags{}
+	fresh := &cobra.Command{
+		Use:   "freshness",
+		Short: "Check how old each source table is against its warn_after and error_after",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(nil)
+			if err != nil {
+				return err
+			}
+			eng, v := engineFor(cmd, f)
+			res, err := eng.SourceFreshness(cmd.Context(), opts)
+			*code = exitCode(cmd.Context(), v, res, err)
+			return nil
+		},
+	}
+	f.register(fresh, false)
+	src.AddCommand(fresh)
+	return src
+}
+
 func newRetryCmd(code *int) *cobra.Command {
 	f := &commonFlags{}
 	cmd := &cobra.Command{

@@ -23,8 +23,8 @@ func (v *textView) event(ev runner.Event) {
 	case runner.Warned:
 		fmt.Fprintln(v.err, e.Diagnostic.Error())
 	case runner.RunStarted:
-		fmt.Fprintf(v.out, "%s  Running %d models on target %s (schema %s) with %d threads\n",
-			stamp(), e.Nodes, e.Target, e.Schema, e.Threads)
+		fmt.Fprintf(v.out, "%s  Running %d %s on target %s (schema %s) with %d threads\n",
+			stamp(), e.Nodes, plural(e.Nodes, "node", "nodes"), e.Target, e.Schema, e.Threads)
 	case runner.NodeFinished:
 		v.nodeFinished(e)
 	case runner.RunFinished:
@@ -61,9 +61,12 @@ func (v *textView) nodeFinished(e runner.NodeFinished) {
 	case runner.Cancelled:
 		status, detail = "CANCEL", "["+r.Message+"]"
 	}
+	if e.Node.Materialized == "freshness" && r.Status != runner.Error {
+		detail = "[" + r.Message + "]"
+	}
 	fmt.Fprintf(v.out, "%s  %d of %d %-6s %-11s %s %s\n", stamp(), e.Index, e.Total, status,
 		e.Node.Materialized, dots(e.Node.Relation, 44), detail)
-	if r.Status == runner.Fail || r.Status == runner.Warn {
+	if (r.Status == runner.Fail || r.Status == runner.Warn) && r.CompiledPath != "" {
 		fmt.Fprintf(v.out, "    %s: %s\n", r.CompiledPath, r.Message)
 	}
 	if r.Status == runner.Error {
