@@ -32,7 +32,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	code := ExitOK
 	root := newRoot(stdout, stderr, &code)
-	root.SetArgs(args)
+	root.SetArgs(nonEmpty(args))
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
@@ -47,6 +47,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitSIGINT
 	}
 	return code
+}
+
+// nonEmpty drops empty arguments, which schedulers' templated argument
+// lists produce (Airflow: "{{ '' if ... else '--select=x' }}").
+func nonEmpty(args []string) []string {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func newRoot(stdout, stderr io.Writer, code *int) *cobra.Command {
