@@ -5,7 +5,7 @@
 //	go run ./internal/cmd/example
 //
 // It loads models_example/fixtures/*.sql into the schema analytics_raw,
-// builds ./cmd/kiln and runs `kiln run --project-dir models_example` with
+// builds ./cmd/kiln and runs `kiln build --project-dir models_example` with
 // PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and KILN_SCHEMA pointing at
 // that server (models_example/profiles.yml reads them), then prints the first
 // days of analytics.kpi_daily_revenue. It exits with kiln's exit code, or 2
@@ -85,7 +85,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	// Not tied to ctx: kiln is in our process group, so a Ctrl-C reaches it
 	// directly, and it stops cleanly on its own (a second signal from us
 	// would make it exit at once).
-	cmd := exec.Command(kiln, "run", "--project-dir", projectDir)
+	cmd := exec.Command(kiln, "build", "--project-dir", projectDir)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, stdout, stderr
 	cmd.Env = kilnEnv(srv.URL, cfg)
 	if err := cmd.Run(); err != nil {
