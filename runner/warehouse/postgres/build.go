@@ -218,11 +218,11 @@ func (r *run) send(ctx context.Context, commit bool, steps ...step) ([]*pgconn.R
 		res, err := r.roundTrip(ctx, items[i:j])
 		results = append(results, res...)
 		if err != nil {
-			failed := min(len(results), len(items)-1)
-			if len(res) > 0 && res[len(res)-1].Err != nil {
-				failed--
+			failed := len(results) // the first statement without a result...
+			if n := len(res); n > 0 && res[n-1].Err != nil {
+				failed-- // ...unless the failed one had begun to answer
 			}
-			return nil, r.fail(ctx, items, failed, err, time.Since(start))
+			return nil, r.fail(ctx, items, min(failed, j-1), err, time.Since(start))
 		}
 	}
 	for i, it := range items {
@@ -243,7 +243,7 @@ func (r *run) send(ctx context.Context, commit bool, steps ...step) ([]*pgconn.R
 // server had started to answer it.
 func (r *run) roundTrip(ctx context.Context, items []queued) ([]*pgconn.Result, error) {
 	if len(items) == 1 && !items[0].step.single() {
-		res, err := r.conn.PgConn().Exec(ctx, items[0].step.SQL).ReadAll()
+		res, err := readResults(r.conn.PgConn().Exec(ctx, items[0].step.SQL), func(int) bool { return items[0].step.Query })
 		if err != nil {
 			return nil, err
 		}
@@ -254,17 +254,32 @@ func (r *run) roundTrip(ctx context.Context, items []queued) ([]*pgconn.Result, 
 	}
 	batch := &pgconn.Batch{}
 	var eqb pgx.ExtendedQueryBuilder
-	for i, it := range items {
+	for _, it := range items {
 		if err := eqb.Build(r.conn.TypeMap(), nil, it.step.Args); err != nil {
-			return make([]*pgconn.Result, i), err
+			return nil, fmt.Errorf("%s: %w", it.step.What, err) // nothing was sent
 		}
 		batch.ExecParams(it.step.SQL, eqb.ParamValues, nil, eqb.ParamFormats, eqb.ResultFormats)
 	}
-	res, err := r.conn.PgConn().ExecBatch(ctx, batch).ReadAll()
+	res, err := readResults(r.conn.PgConn().ExecBatch(ctx, batch), func(i int) bool { return i < len(items) && items[i].step.Query })
 	if err == nil && len(res) != len(items) {
 		err = fmt.Errorf("%d results for %d statements", len(res), len(items))
 	}
 	return res, err
+}
+
+// readResults reads every result of mrr, the rows only of the i-th when
+// keep(i): a hook may select more rows than are worth keeping.
+func readResults(mrr *pgconn.MultiResultReader, keep func(i int) bool) ([]*pgconn.Result, error) {
+	var results []*pgconn.Result
+	for mrr.NextResult() {
+		if keep(len(results)) {
+			results = append(results, mrr.ResultReader().Read())
+			continue
+		}
+		tag, err := mrr.ResultReader().Close()
+		results = append(results, &pgconn.Result{CommandTag: tag, Err: err})
+	}
+	return results, mrr.Close()
 }
 
 // fail records that items[i] failed with err, after waited, takes the

@@ -191,3 +191,27 @@ func TestTableRebuildRefusesToDropForeignKey(t *testing.T) {
 		t.Errorf("relations = %q", got)
 	}
 }
+
+// A failure at COMMIT, such as a deferred constraint, fails the build and
+// leaves the old table.
+func TestCommitFailureLeavesTheOldTable(t *testing.T) {
+	s := newSchema(t)
+	mustBuild(t, model(s, "t", "table", "select 1 as id"))
+	mustExec(t, "create table "+ident(s, "x")+" (id int primary key deferrable initially deferred)")
+	b := model(s, "t", "table", "select 2 as id")
+	b.PostHooks = []string{"insert into " + ident(s, "x") + " values (1), (1)"}
+	res, err := build(t, b)
+	want := `commit: duplicate key value violates unique constraint "x_pkey": Key (id)=(1) already exists. [SQLSTATE 23505]`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	if last := res.Statements[len(res.Statements)-1]; !strings.Contains(last, "insert into") {
+		t.Errorf("last statement:\n%s", last)
+	}
+	if got := queryString(t, "select id::text from "+ident(s, "t")); got != "1" {
+		t.Errorf("old table changed: %s", got)
+	}
+	if got := relations(t, s); got != "t:r x:r x_pkey:i" {
+		t.Errorf("relations = %q", got)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
 func TestViewReplace(t *testing.T) {
@@ -125,5 +127,63 @@ func TestTableToViewAndBack(t *testing.T) {
 	_, err = testWH.Build(t.Context(), model(s, "m", "view", "select 6 as id")) // Existing unknown
 	if err == nil || !strings.Contains(err.Error(), "is a sequence") {
 		t.Errorf("building over a sequence, catalog not read: %v", err)
+	}
+}
+
+// An error in a view's SQL points into it, whether the view is new or
+// replaced, and changes nothing.
+func TestViewModelErrorMapsToModelLine(t *testing.T) {
+	s := newSchema(t)
+	bad := "select\n  1 as id,\n  'héllo' || no_such_column as x"
+	for _, existing := range []bool{false, true} {
+		if existing {
+			mustBuild(t, model(s, "v", "view", "select 1 as id"))
+		}
+		_, err := build(t, model(s, "v", "view", bad))
+		var qe *warehouse.QueryError
+		if !errors.As(err, &qe) || qe.Code != "42703" || qe.Line != 3 || qe.Col != 14 {
+			t.Errorf("existing=%v: %#v, want a QueryError 42703 at 3:14", existing, err)
+		}
+	}
+	if got := queryString(t, "select id::text from "+ident(s, "v")); got != "1" {
+		t.Errorf("view changed: id = %s", got)
+	}
+}
+
+// The catalog of the run is trusted, but not blindly: when a table has
+// taken the place of the view since it was read, the view is swapped in.
+func TestViewBuildOverStaleCatalog(t *testing.T) {
+	s := newSchema(t)
+	mustExec(t, "create table "+ident(s, "v")+" (id int)",
+		"create view "+ident(s, "dep")+" as select id from "+ident(s, "v"))
+	for _, existing := range []warehouse.Kind{warehouse.Absent, warehouse.View} {
+		b := model(s, "v", "view", "select 7 as id")
+		b.Existing = existing
+		if _, err := testWH.Build(t.Context(), b); err != nil {
+			t.Fatalf("catalog says %q: %v", existing, err)
+		}
+		if got := relations(t, s); got != "dep:v v:v" {
+			t.Errorf("catalog says %q: relations = %q", existing, got)
+		}
+		if got := queryString(t, "select id::text from "+ident(s, "dep")); got != "7" {
+			t.Errorf("dependent sees %s", got)
+		}
+		mustExec(t, "drop view "+ident(s, "dep"), "drop view "+ident(s, "v"),
+			"create table "+ident(s, "v")+" (id int)", "create view "+ident(s, "dep")+" as select id from "+ident(s, "v"))
+	}
+}
+
+// A model whose SQL holds a semicolon may be more than one statement; it
+// is sent alone, as written, and its errors still point into it.
+func TestViewModelWithSemicolon(t *testing.T) {
+	s := newSchema(t)
+	mustBuild(t, model(s, "v", "view", "select 'a;b' as x -- the end;"))
+	if got := queryString(t, "select x from "+ident(s, "v")); got != "a;b" {
+		t.Errorf("x = %q", got)
+	}
+	_, err := build(t, model(s, "v", "view", "select 'a;b' as x,\n  nope"))
+	var qe *warehouse.QueryError
+	if !errors.As(err, &qe) || qe.Line != 2 || qe.Col != 3 {
+		t.Errorf("%#v, want a QueryError at 2:3", err)
 	}
 }

@@ -1,11 +1,6 @@
 package postgres
 
 import (
-	"context"
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -45,20 +40,6 @@ select obj_description(c.oid, 'pg_class'),
      ) g)
 from pg_class c
 where c.oid = $1::oid`
-}
-
-// captureCarried runs carriedQuery for the relation oid and the new
-// relation tmp, in the build's schema.
-func (r *run) captureCarried(ctx context.Context, oid uint32, tmp string) (carried, error) {
-	sql := carriedQuery(r.header)
-	r.statements = append(r.statements, sql)
-	var c carried
-	err := r.tx.QueryRow(ctx, sql, pgx.QueryExecModeExec, oid, ident(r.build.Relation.Schema, tmp)).
-		Scan(&c.Comment, &c.ColumnComments, &c.Grants)
-	if err != nil {
-		return carried{}, fmt.Errorf("read the comments and grants of %s: %w", r.build.Relation.Key(), err)
-	}
-	return c, nil
 }
 
 // carrySteps gives target, now a relation of kind k, what the relation it

@@ -1,10 +1,6 @@
 package postgres
 
 import (
-	"context"
-
-	"github.com/jackc/pgx/v5"
-
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -102,27 +98,4 @@ from dep
 join pg_class c on c.oid = dep.oid
 join pg_namespace n on n.oid = c.relnamespace
 order by dep.depth, n.nspname, c.relname`
-}
-
-// captureDependents runs dependentsQuery for the relation oid.
-func (r *run) captureDependents(ctx context.Context, oid uint32) ([]dependent, error) {
-	sql := dependentsQuery(r.header)
-	r.statements = append(r.statements, sql)
-	rows, err := r.tx.Query(ctx, sql, pgx.QueryExecModeExec, oid)
-	if err != nil {
-		return nil, err
-	}
-	var deps []dependent
-	for rows.Next() {
-		var d dependent
-		var kind string
-		if err := rows.Scan(&d.Rel.Schema, &d.Rel.Name, &kind, &d.Depth, &d.Definition, &d.Options, &d.Owner,
-			&d.Comment, &d.Populated, &d.ColumnComments, &d.ColumnDefaults, &d.Grants, &d.Extras); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.Kind = kindOf(kind)
-		deps = append(deps, d)
-	}
-	return deps, rows.Err()
 }

@@ -127,3 +127,25 @@ func TestHooksOfViewsAndIncrements(t *testing.T) {
 		t.Errorf("audit = %q", got)
 	}
 }
+
+// A hook may hold several statements; it is sent as written, in its turn,
+// and an error in it still says where.
+func TestHookOfSeveralStatements(t *testing.T) {
+	s, audit := withAudit(t)
+	b := model(s, "t", "table", "select 2 as id")
+	b.PreHooks = []string{"insert into " + audit + " values ('a', 1); insert into " + audit + " values ('b', 2)"}
+	b.PostHooks = []string{"insert into " + audit + " values ('c', 3)"}
+	mustBuild(t, b)
+	if got := auditRows(t, audit); got != "a:1 b:2 c:3" {
+		t.Errorf("audit = %q", got)
+	}
+	b.PostHooks = []string{"select 1;\nselect\n  nope"}
+	_, err := build(t, b)
+	want := `post_hook #1 failed at line 3, column 3: column "nope" does not exist [SQLSTATE 42703]`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	if got := auditRows(t, audit); got != "a:1 b:2 c:3" {
+		t.Errorf("audit = %q after a failed build", got)
+	}
+}

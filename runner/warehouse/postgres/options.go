@@ -54,7 +54,10 @@ func checkOptions(o warehouse.Options) error {
 // both. The statements are queued: they go to the server with the build's
 // first statement, and their errors come back from it.
 func (w *Warehouse) applyOptionsBefore(ctx context.Context, r *run, rel warehouse.Relation, opts warehouse.Options) error {
-	r.queue(lockWaitStep(r.header, opts.LockWait), advisoryLockStep(r.header, rel), lockTimeoutStep(r.header, opts.LockTimeout))
+	if rel.Name != "" { // a read-only test writes nothing and needs no writer's lock
+		r.queue(lockWaitStep(r.header, opts.LockWait), advisoryLockStep(r.header, rel))
+	}
+	r.queue(lockTimeoutStep(r.header, opts.LockTimeout))
 	r.queue(statementTimeoutStep(r.header, opts.StatementTimeout)...)
 	return r.runHooks(ctx, "pre_hook", opts.PreHooks)
 }

@@ -33,10 +33,15 @@ func lockWaitStep(h string, wait time.Duration) step {
 // user input), so that the statement reads the same in target/run. It is
 // released when the transaction ends, however it ends.
 func advisoryLockStep(h string, rel warehouse.Relation) step {
-	s := plain(h, "select pg_catalog.pg_advisory_xact_lock("+strconv.FormatInt(advisoryKey(rel), 10)+")",
-		"wait for other kiln runs writing "+rel.Key().String())
+	s := plain(h, advisoryLockSQL(advisoryKey(rel)), "wait for other kiln runs writing "+rel.Key().String())
 	s.Advisory = &rel
 	return s
+}
+
+// advisoryLockSQL takes the advisory lock of key. PostgreSQL reads any
+// int64 written in decimal, the smallest included, as a bigint constant.
+func advisoryLockSQL(key int64) string {
+	return "select pg_catalog.pg_advisory_xact_lock(" + strconv.FormatInt(key, 10) + ")"
 }
 
 // lockTimeoutStep sets lock_timeout for the rest of the transaction: the

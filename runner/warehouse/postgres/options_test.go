@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -247,5 +248,29 @@ func TestBuildRefusesBadOptions(t *testing.T) {
 	res, err := testWH.Build(t.Context(), b)
 	if err == nil || !strings.Contains(err.Error(), `"usage" is not a privilege`) || len(res.Statements) != 0 {
 		t.Errorf("error = %v after %d statements", err, len(res.Statements))
+	}
+}
+
+// The advisory lock's key, written into the statement, is taken as the
+// bigint it is, whatever its value.
+func TestAdvisoryLockSQLTakesTheKey(t *testing.T) {
+	ctx := context.Background()
+	for _, key := range []int64{math.MinInt64, -1, 0, 1, 1 << 40, math.MaxInt64, advisoryKey(warehouse.Relation{Schema: "analytics", Name: "fct_orders"})} {
+		tx, err := testAdmin.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, advisoryLockSQL(key)); err != nil {
+			t.Errorf("key %d: %v", key, err)
+		}
+		var classid, objid int64
+		err = tx.QueryRow(ctx, `select classid::bigint, objid::bigint from pg_locks
+			where locktype = 'advisory' and pid = pg_backend_pid() and objsubid = 1`).Scan(&classid, &objid)
+		if c, o := lockKeyHalves(key); err != nil || classid != c || objid != o {
+			t.Errorf("key %d: pg_locks has %d, %d (%v), want %d, %d", key, classid, objid, err, c, o)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -33,12 +33,16 @@ type step struct {
 	// Advisory is the relation whose advisory lock the statement waits
 	// for: a lock_timeout there means another kiln run holds it.
 	Advisory *warehouse.Relation
+	// Query is set when the statement's rows are read; other statements'
+	// rows are skipped as they arrive.
+	Query bool
 }
 
-// single reports whether s is certainly one statement, as a pipeline of
-// the extended protocol needs: kiln's own statements are, and so is one
-// that holds the model's or a hook's SQL without a semicolon. One that may
-// hold several is sent alone, by the simple protocol, as written.
+// single reports whether s is certainly not more than one statement, as a
+// pipeline of the extended protocol needs: kiln's own statements are not,
+// and neither is one that holds the model's or a hook's SQL without a
+// semicolon. One that may hold several is sent alone, by the simple
+// protocol, as written.
 func (s step) single() bool {
 	return s.ModelAt < 0 || !strings.Contains(s.SQL, ";")
 }
@@ -120,7 +124,7 @@ func plain(h, sql, what string) step { return step{SQL: h + sql, ModelAt: -1, Wh
 // queryStep is a query of kiln's, sql (comment included), whose rows are
 // read; args are the values of its parameters $1, ...
 func queryStep(sql, what string, args ...any) step {
-	return step{SQL: sql, ModelAt: -1, What: what, Args: args}
+	return step{SQL: sql, ModelAt: -1, What: what, Args: args, Query: true}
 }
 
 // beginStep and commitStep start and end the transaction of a build.
