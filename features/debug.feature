@@ -14,6 +14,31 @@ Feature: kiln debug checks the project, the profile and the connection
     And the output contains "connection: OK"
     And the output contains "All checks passed."
 
+  Scenario Outline: A warehouse kiln cannot open fails the connection check
+    Given a project "shop"
+    And the file "models/one.sql" containing:
+      """
+      select 1 as id
+      """
+    When I run "kiln debug" without a database
+    Then the exit code is <code>
+    And the output contains "project:    shop (1 models) OK"
+    And the output contains "cannot connect to the warehouse"
+
+    # A server that does not answer may answer later: a retry can help.
+    @postgres
+    Examples: PostgreSQL, nothing listening
+      | code |
+      | 1    |
+
+    # A file in a directory that does not exist will not appear by retrying.
+    @duckdb
+    Examples: DuckDB, a file in a directory that does not exist
+      | code |
+      | 2    |
+
+  # A server's address and password, in a postgres profile.
+  @postgres
   Scenario: An unreachable server is reported, and the password is never shown
     Given a project "shop"
     And the file "models/one.sql" containing:

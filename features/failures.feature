@@ -46,7 +46,7 @@ Feature: A failing model leaves the database as it was
     When I run "kiln run"
     Then the exit code is 1
     And the line for "{schema}.orders" contains "ERROR"
-    And the output contains "target/compiled/shop/models/orders.sql:4:8: column "amout" does not exist"
+    And the line for "target/compiled/shop/models/orders.sql:4:8:" contains "amout"
     And the line for "{schema}.revenue" contains "SKIP"
     And the line for "{schema}.revenue" contains "orders"
     And the line for "{schema}.customers" contains "OK"
@@ -78,7 +78,7 @@ Feature: A failing model leaves the database as it was
     When I run "kiln run"
     Then the exit code is 1
     And the line for "{schema}.orders" contains "ERROR"
-    And the output contains "target/compiled/shop/models/orders.sql:2:12: column "amout" does not exist"
+    And the line for "target/compiled/shop/models/orders.sql:2:12:" contains "amout"
     And the line for "{schema}.revenue" contains "SKIP"
     And the line for "{schema}.customers" contains "OK"
     And the relation "orders" does not exist

@@ -12,27 +12,29 @@ import (
 	"testing"
 
 	"github.com/cucumber/godog"
-	"github.com/jackc/pgx/v5"
-
-	"github.com/kiln-dev/kiln/internal/pgtest"
 )
 
 // suite is set once by TestMain before any test runs and only read after.
 var suite *harness
 
-// harness is what all scenarios share: read-only values, a connection pool
+// harness is what all scenarios share: read-only values, the warehouses
 // and a counter for unique schema names.
 type harness struct {
-	opts     godog.Options
-	bin      string          // the kiln binary
-	setupErr error           // why bin or the server is unusable, reported by TestFeatures
-	server   *pgtest.Server  // nil when setupErr says why
-	conn     *pgx.ConnConfig // parsed server URL
-	db       *pool
-	tmp      string // holds the binary and every scenario's project dir
-	example  string // absolute path of ../models_example
-	keep     bool   // KILN_FEATURES_KEEP: leave failed scenarios' dirs and schemas behind
-	next     atomic.Int64
+	opts       godog.Options
+	bin        string // the kiln binary
+	setupErr   error  // why bin is unusable, reported by TestFeatures
+	warehouses []*opened
+	tmp        string // holds the binary and every scenario's project dir
+	example    string // absolute path of ../models_example
+	keep       bool   // KILN_FEATURES_KEEP: leave failed scenarios' dirs and schemas behind
+	next       atomic.Int64
+}
+
+// opened is a warehouse the suite runs against, or why it could not be opened.
+type opened struct {
+	name string
+	w    warehouse // nil when err says why
+	err  error
 }
 
 func TestMain(m *testing.M) {
@@ -61,11 +63,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// setup builds kiln and opens the database. It always returns a harness so
-// that TestFeatures can report what went wrong.
+// setup builds kiln and opens the selected warehouses. It always returns a
+// harness so that TestFeatures can report what went wrong; a warehouse
+// that cannot be opened fails its own subtest only.
 func setup(ctx context.Context, opts godog.Options) (*harness, error) {
 	h := &harness{opts: opts, keep: os.Getenv("KILN_FEATURES_KEEP") != ""}
-	var err error
+	names, err := selectedWarehouses()
+	if err != nil {
+		return h, err
+	}
 	if h.tmp, err = os.MkdirTemp("", "kiln-features-"); err != nil {
 		return h, err
 	}
@@ -75,13 +81,19 @@ func setup(ctx context.Context, opts godog.Options) (*harness, error) {
 	if h.bin, err = buildKiln(h.tmp); err != nil {
 		return h, err
 	}
-	if h.server, err = pgtest.Open(ctx); err != nil {
-		return h, err
+	for _, name := range names {
+		t := &opened{name: name}
+		switch name {
+		case "postgres":
+			var pg *postgres
+			if pg, t.err = openPostgres(ctx); t.err == nil {
+				t.w = pg
+			}
+		case "duckdb":
+			t.w = duckDB{}
+		}
+		h.warehouses = append(h.warehouses, t)
 	}
-	if h.conn, err = pgx.ParseConfig(h.server.URL); err != nil {
-		return h, fmt.Errorf("parse the server URL: %w", err)
-	}
-	h.db = newPool(h.conn)
 	return h, nil
 }
 
@@ -99,37 +111,63 @@ func buildKiln(dir string) (string, error) {
 }
 
 func (h *harness) close() {
-	if h.db != nil {
-		h.db.close()
-	}
-	if h.server != nil {
-		h.server.Stop()
+	for _, t := range h.warehouses {
+		if t.w != nil {
+			t.w.close()
+		}
 	}
 	if h.tmp != "" && !h.keep {
 		os.RemoveAll(h.tmp)
 	}
 }
 
+// TestFeatures runs every scenario once per warehouse, as the subtests
+// TestFeatures/postgres and TestFeatures/duckdb.
 func TestFeatures(t *testing.T) {
 	if suite.setupErr != nil {
 		t.Fatalf("feature tests cannot start: %v", suite.setupErr)
 	}
-	opts := suite.opts
-	opts.TestingT = t
-	status := godog.TestSuite{
-		Name:                "kiln",
-		ScenarioInitializer: suite.initScenario,
-		Options:             &opts,
-	}.Run()
-	if status != 0 && !t.Failed() {
-		t.Fatalf("godog exited with status %d", status)
+	for _, wt := range suite.warehouses {
+		t.Run(wt.name, func(t *testing.T) {
+			if wt.err != nil {
+				t.Fatalf("feature tests on %s cannot start (%s=%s runs the others): %v",
+					wt.name, envWarehouse, otherWarehouses(wt.name), wt.err)
+			}
+			opts := suite.opts
+			opts.TestingT = t
+			opts.Tags = tagsFor(opts.Tags, wt.name)
+			status := godog.TestSuite{
+				Name:                "kiln on " + wt.name,
+				ScenarioInitializer: suite.initScenario(wt.w),
+				Options:             &opts,
+			}.Run()
+			if status != 0 && !t.Failed() {
+				t.Fatalf("godog exited with status %d", status)
+			}
+		})
 	}
 }
 
-// initScenario registers the steps on a fresh scenario state. It runs once
-// per scenario, possibly on several goroutines at once.
-func (h *harness) initScenario(sc *godog.ScenarioContext) {
-	s := &scenario{h: h, env: map[string]string{}}
+// otherWarehouses lists the warehouses but name, for KILN_FEATURES_WAREHOUSE.
+func otherWarehouses(name string) string {
+	var others []string
+	for _, n := range warehouseNames {
+		if n != name {
+			others = append(others, n)
+		}
+	}
+	return strings.Join(others, ",")
+}
+
+// initScenario returns the function that registers the steps on a fresh
+// scenario state for warehouse w. That runs once per scenario, possibly on
+// several goroutines at once.
+func (h *harness) initScenario(w warehouse) func(*godog.ScenarioContext) {
+	return func(sc *godog.ScenarioContext) { h.registerSteps(sc, w) }
+}
+
+func (h *harness) registerSteps(sc *godog.ScenarioContext, w warehouse) {
+	s := &scenario{h: h, w: w, env: map[string]string{}}
 	registerProcessSteps(sc, s) // first: its after-hook stops kiln before s.after drops the schema
 	sc.Before(s.before)
 	sc.After(s.after)

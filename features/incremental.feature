@@ -24,7 +24,7 @@ Feature: Incremental models fold new rows into their table
       {% endif %}
       """
 
-  Scenario: The first run builds the table, the next one merges updates and new rows
+  Scenario Outline: The first run builds the table, the next one merges updates and new rows
     When I run "kiln run"
     Then the exit code is 0
     And the line for "{schema}.orders" contains "OK"
@@ -38,7 +38,7 @@ Feature: Incremental models fold new rows into their table
     When I run "kiln run"
     Then the exit code is 0
     And the line for "{schema}.orders" contains "SELECT 2"
-    And the file "target/run/shop/models/orders.sql" contains "merge into"
+    And the file "target/run/shop/models/orders.sql" contains "<default strategy>"
     And the query "select id, status, amount, updated_at from orders order by id" returns:
       | id | status | amount | updated_at |
       | 1  | new    | 10.00  | 1          |
@@ -46,6 +46,18 @@ Feature: Incremental models fold new rows into their table
       | 3  | new    | 30.00  | 1          |
       | 4  | new    | 40.00  | 2          |
     And no relation in the schema matches "%kiln%"
+
+    # With a unique_key and no incremental_strategy, each warehouse folds
+    # the rows in its own default way.
+    @postgres
+    Examples: PostgreSQL 15 and later: merge
+      | default strategy |
+      | merge into       |
+
+    @duckdb
+    Examples: DuckDB: delete+insert, faster there than MERGE
+      | default strategy |
+      | delete from      |
 
   Scenario: is_incremental() selects only the rows newer than the table's
     Given the file "models/events.sql" containing:
@@ -166,7 +178,7 @@ Feature: Incremental models fold new rows into their table
     Then the exit code is 1
     And the line for "{schema}.orders" contains "ERROR"
     And the output contains "unique_key id is null in 1 of the new rows"
-    And the output contains "{"id":null,"status":"lost","amount":1.00,"updated_at":2}"
+    And the output contains "{"id":null,"status":"lost","
     And the query "select id, status from orders order by id" returns:
       | id | status |
       | 1  | new    |
@@ -206,7 +218,8 @@ Feature: Incremental models fold new rows into their table
       """
     When I run "kiln run"
     Then the exit code is 1
-    And the output contains "added channel (text); removed amount (numeric(10,2))"
+    And the output contains "added channel ("
+    And the output contains "removed amount ("
     And the query "select column_name from information_schema.columns where table_schema = '{schema}' and table_name = 'orders' order by ordinal_position" returns:
       | column_name |
       | id          |

@@ -1,3 +1,7 @@
+# About PostgreSQL's advisory locks (and --lock-timeout naming the other
+# session from pg_stat_activity); the models wait with pg_sleep. A DuckDB
+# file has one writer process at a time.
+@postgres
 Feature: Two runs of the same project at the same time
   Airflow can start a task again while an earlier attempt still runs: a
   retry after a lost heartbeat, a manual re-run, a backfill next to the

@@ -3,7 +3,7 @@ Feature: seeds
   them with COPY, infers column types as dbt does, and replaces each table
   atomically; models ref() them like any other node.
 
-  Scenario: types are inferred, overridable, and a model refs the seed
+  Scenario Outline: types are inferred, overridable, and a model refs the seed
     Given a project "shop" with dbt_project.yml:
       """
       name: shop
@@ -29,14 +29,14 @@ Feature: seeds
     Then the exit code is 0
     And the line for "{schema}.countries" contains "INSERT 2"
     And the query "select column_name, data_type from information_schema.columns where table_schema = '{schema}' and table_name = 'countries' order by ordinal_position" returns:
-      | column_name | data_type                   |
-      | code        | character varying           |
-      | name        | text                        |
-      | population  | integer                     |
-      | area_km2    | numeric                     |
-      | eu          | boolean                     |
-      | joined      | date                        |
-      | updated_at  | timestamp without time zone |
+      | column_name | data_type    |
+      | code        | <varchar>    |
+      | name        | <text>       |
+      | population  | <integer>    |
+      | area_km2    | <numeric>    |
+      | eu          | <boolean>    |
+      | joined      | <date>       |
+      | updated_at  | <timestamp>  |
     And the query "select joined from countries where code = 'NO'" returns:
       | joined |
       | null   |
@@ -52,6 +52,19 @@ Feature: seeds
     And the query "select code from eu_countries" returns:
       | code |
       | FR   |
+
+    # Each database names the same types its own way.
+    @postgres
+    Examples: PostgreSQL
+      | varchar           | text | integer | numeric | boolean | date | timestamp                   |
+      | character varying | text | integer | numeric | boolean | date | timestamp without time zone |
+
+    # kiln sizes a numeric column to its values on DuckDB, whose bare
+    # DECIMAL would be DECIMAL(18,3) and round them.
+    @duckdb
+    Examples: DuckDB
+      | varchar | text    | integer | numeric       | boolean | date | timestamp |
+      | VARCHAR | VARCHAR | INTEGER | DECIMAL(18,1) | BOOLEAN | DATE | TIMESTAMP |
 
   Scenario: reloading replaces the rows, keeping a view that depends on the table
     Given a project "shop"

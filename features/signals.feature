@@ -1,3 +1,6 @@
+# About cancelling a statement on the server: pg_sleep, pg_stat_activity,
+# plpgsql, pgx's cancel request.
+@postgres
 Feature: A signal stops a run cleanly
   Airflow stops a task by sending SIGTERM to kiln in its pod; an analyst
   presses Ctrl-C. The first signal cancels the run: the running statement

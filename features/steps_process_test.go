@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	"github.com/jackc/pgx/v5"
 )
 
 // Steps about kiln as a process: started in the background, watched through
@@ -34,7 +33,9 @@ import (
 //
 // "The scenario's kiln" is a session whose application_name is kiln and
 // whose statement names the scenario's schema: the harness's own sessions
-// set no application_name, and other scenarios use other schemas.
+// set no application_name, and other scenarios use other schemas. The
+// steps that look at the database's sessions need PostgreSQL (tag the
+// scenario @postgres); the others work on every warehouse.
 
 const (
 	waitLimit = 30 * time.Second       // bounds "I wait until ..."
@@ -439,8 +440,8 @@ func (ps *processSteps) after(ctx context.Context, sc *godog.Scenario, err error
 	for _, p := range procs {
 		errs = append(errs, p.stop())
 	}
-	if ps.s.schema != "" && (ps.started != nil || ps.pair[0] != nil) {
-		errs = append(errs, ps.s.terminateKiln(context.WithoutCancel(ctx)))
+	if ss, ok := ps.s.db.(sessions); ok && (ps.started != nil || ps.pair[0] != nil) {
+		errs = append(errs, ss.terminateKiln(context.WithoutCancel(ctx)))
 	}
 	return ctx, errors.Join(errs...)
 }
@@ -453,58 +454,32 @@ type activity struct {
 	query   string
 }
 
-// kilnActivity selects the sessions of the scenario's kiln: application_name
-// kiln, and a statement that names the schema $1 as a whole word (schema
-// names are [a-z0-9_], so they are safe in the pattern).
-const kilnActivity = `select pid, coalesce(state, ''), coalesce(date_trunc('milliseconds', now() - query_start)::text, ''), query
-from pg_stat_activity
-where application_name = 'kiln'
-  and query ~ ('(^|[^a-z0-9_])' || $1 || '($|[^a-z0-9_])')`
-
-// kilnQueries lists the sessions of the scenario's kiln whose statement
-// contains text: the active ones, or with activeOnly false every one but
-// the idle ones (so also those left in a transaction after it).
-func (s *scenario) kilnQueries(ctx context.Context, text string, activeOnly bool) ([]activity, error) {
-	sql := kilnActivity + " and strpos(query, $2) > 0 and state <> 'idle'"
-	if activeOnly {
-		sql = kilnActivity + " and strpos(query, $2) > 0 and state = 'active'"
-	}
-	c, err := s.h.db.acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("connect to the test database: %w", err)
-	}
-	defer s.h.db.release(c)
-	rows, err := c.Query(ctx, sql+" order by pid", s.schema, text)
-	if err != nil {
-		return nil, fmt.Errorf("read pg_stat_activity: %w", err)
-	}
-	var out []activity
-	var a activity
-	_, err = pgx.ForEachRow(rows, []any{&a.pid, &a.state, &a.running, &a.query}, func() error {
-		out = append(out, a)
-		return nil
-	})
-	return out, err
+// sessions is what the steps that watch kiln's statements need from the
+// warehouse. Only a server has sessions (PostgreSQL's pg_stat_activity);
+// the steps fail elsewhere.
+type sessions interface {
+	// kilnQueries lists the sessions of the scenario's kiln whose statement
+	// contains text: the active ones, or with activeOnly false every one
+	// but the idle ones (so also those left in a transaction after it).
+	kilnQueries(ctx context.Context, text string, activeOnly bool) ([]activity, error)
+	// terminateKiln ends the server sessions of the scenario's kiln and
+	// waits until they are gone.
+	terminateKiln(ctx context.Context) error
 }
 
-// terminateKiln ends the server sessions of the scenario's kiln and waits
-// until they are gone.
-func (s *scenario) terminateKiln(ctx context.Context) error {
-	c, err := s.h.db.acquire(ctx)
+// sessions is the scenario's warehouse, if it has sessions to watch.
+func (s *scenario) sessions() (sessions, error) {
+	if ss, ok := s.db.(sessions); ok {
+		return ss, nil
+	}
+	return nil, fmt.Errorf("%s has no server sessions to watch: tag the scenario @postgres", s.w.name())
+}
+
+// kilnQueries lists the statements of the scenario's kiln containing text.
+func (s *scenario) kilnQueries(ctx context.Context, text string, activeOnly bool) ([]activity, error) {
+	ss, err := s.sessions()
 	if err != nil {
-		return fmt.Errorf("connect to end kiln's sessions: %w", err)
+		return nil, err
 	}
-	defer s.h.db.release(c)
-	if _, err := c.Exec(ctx, "select pg_terminate_backend(pid) from ("+kilnActivity+") a", s.schema); err != nil {
-		return fmt.Errorf("end kiln's sessions: %w", err)
-	}
-	gone, err := poll(ctx, killLimit, func() (bool, error) {
-		var n int
-		err := c.QueryRow(ctx, "select count(*) from ("+kilnActivity+") a", s.schema).Scan(&n)
-		return n == 0, err
-	})
-	if err == nil && !gone {
-		err = fmt.Errorf("kiln's sessions in schema %s were still there %s after pg_terminate_backend", s.schema, killLimit)
-	}
-	return err
+	return ss.kilnQueries(ctx, text, activeOnly)
 }

@@ -21,6 +21,8 @@ import (
 // every scenario, so nothing here is shared.
 type scenario struct {
 	h       *harness
+	w       warehouse
+	db      database          // the scenario's place in w
 	schema  string            // target schema in profiles.yml; custom schemas are <schema>_<name>
 	dir     string            // the project dir, kiln's working directory
 	profile string            // the profile name written to profiles.yml
@@ -36,12 +38,13 @@ func (s *scenario) before(ctx context.Context, sc *godog.Scenario) (context.Cont
 		return ctx, err
 	}
 	s.dir = dir
+	s.db = s.w.open(s.schema, dir)
 	s.profile = "kiln_test"
 	return ctx, s.writeProfiles(false)
 }
 
-// after drops the scenario's schemas and project dir, unless the scenario
-// failed and KILN_FEATURES_KEEP is set.
+// after drops what the scenario left in the warehouse and its project dir,
+// unless the scenario failed and KILN_FEATURES_KEEP is set.
 func (s *scenario) after(ctx context.Context, sc *godog.Scenario, err error) (context.Context, error) {
 	if s.dir == "" {
 		return ctx, nil // before failed
@@ -50,7 +53,7 @@ func (s *scenario) after(ctx context.Context, sc *godog.Scenario, err error) (co
 		fmt.Fprintf(os.Stderr, "kept scenario %q: project dir %s, schema %s\n", sc.Name, s.dir, s.schema)
 		return ctx, nil
 	}
-	dropErr := s.dropSchemas(context.WithoutCancel(ctx))
+	dropErr := s.db.drop(context.WithoutCancel(ctx))
 	return ctx, errors.Join(dropErr, os.RemoveAll(s.dir))
 }
 
@@ -111,41 +114,17 @@ func (s *scenario) writeFile(rel, content string) error {
 	return os.WriteFile(p, []byte(content), 0o644)
 }
 
-// profileOutput is one target of profiles.yml, in dbt's postgres format.
-type profileOutput struct {
-	Type     string `yaml:"type"`
-	Host     string `yaml:"host"`
-	Port     int    `yaml:"port"`
-	User     string `yaml:"user"`
-	Password string `yaml:"password"`
-	DBName   string `yaml:"dbname"`
-	Schema   string `yaml:"schema"`
-	Threads  int    `yaml:"threads"`
-	SSLMode  string `yaml:"sslmode,omitempty"`
-}
-
 type profileYAML struct {
-	Target  string                   `yaml:"target"`
-	Outputs map[string]profileOutput `yaml:"outputs"`
+	Target  string         `yaml:"target"`
+	Outputs map[string]any `yaml:"outputs"`
 }
 
 // profilesYAML renders profiles.yml for the scenario: profile s.profile,
-// target dev, the scenario schema, 4 threads. Offline, it points at port 1
-// on 127.0.0.1, where every connection attempt fails.
+// target dev, the scenario's warehouse and schema, 4 threads. Offline, it
+// points where every connection attempt fails.
 func (s *scenario) profilesYAML(offline bool) ([]byte, error) {
-	c := s.h.conn
-	out := profileOutput{
-		Type: "postgres", Host: c.Host, Port: int(c.Port), User: c.User, Password: c.Password,
-		DBName: c.Database, Schema: s.schema, Threads: 4,
-	}
-	if c.TLSConfig == nil {
-		out.SSLMode = "disable"
-	}
-	if offline {
-		out.Host, out.Port = "127.0.0.1", 1
-	}
 	return yaml.Marshal(map[string]profileYAML{
-		s.profile: {Target: "dev", Outputs: map[string]profileOutput{"dev": out}},
+		s.profile: {Target: "dev", Outputs: map[string]any{"dev": s.db.output(offline)}},
 	})
 }
 
@@ -198,7 +177,7 @@ func (s *scenario) exampleProject(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.execIn(ctx, raw, string(sql)); err != nil {
+		if err := s.db.exec(ctx, raw, string(sql)); err != nil {
 			return fmt.Errorf("load fixture %s into %s: %w", f, pgx.Identifier{raw}.Sanitize(), err)
 		}
 	}
@@ -206,7 +185,7 @@ func (s *scenario) exampleProject(ctx context.Context) error {
 }
 
 // copyTree copies the files under src into dst, leaving out what a run of
-// the project writes (target/, logs/).
+// the project writes (target/, logs/, DuckDB files).
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -223,7 +202,7 @@ func copyTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(to, 0o755)
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() || strings.Contains(d.Name(), ".duckdb") {
 			return nil
 		}
 		b, err := os.ReadFile(p)

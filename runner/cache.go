@@ -286,24 +286,16 @@ func (c *Compiled) saveCache(e *Engine) {
 	if !changed && len(nodes) == len(pc.spans) {
 		return
 	}
-	var w cacheWriter
-	w.header(pc.key)
-	count := 0
-	for i, n := range nodes {
-		raw := ""
+	raws := make([]string, len(nodes))
+	parallel(len(nodes), func(i int) {
 		if spans[i] != nil {
-			raw = spans[i].raw
-		} else if ent, ok := c.cacheEntry(e, n, pc.files[n.Path]); ok {
-			raw = encodeEntry(ent)
-		} else {
-			continue
+			raws[i] = spans[i].raw
+		} else if ent, ok := c.cacheEntry(e, nodes[i], pc.files[nodes[i].Path]); ok {
+			raws[i] = encodeEntry(ent)
 		}
-		w.entry(n.Path, raw)
-		count++
-	}
-	_ = artifacts.WriteWith(pc.path, func(out io.Writer) error {
-		_, err := out.Write(w.bytes(count))
-		return err
+	})
+	_ = artifacts.WriteWith(pc.path, func(w io.Writer) error {
+		return writeCacheFile(w, pc.key, nodes, raws)
 	})
 }
 

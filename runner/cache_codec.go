@@ -32,25 +32,34 @@ const cacheFormat = 1
 // file cannot exhaust the stack.
 const maxValueDepth = 64
 
-// cacheWriter builds a cache file.
-type cacheWriter struct {
-	head, body []byte
-}
-
-func (w *cacheWriter) header(key [32]byte) {
-	w.head = append(w.head, cacheMagic...)
-	w.head = binary.AppendUvarint(w.head, cacheFormat)
-	w.head = append(w.head, key[:]...)
-}
-
-func (w *cacheWriter) entry(path, raw string) {
-	w.body = appendString(w.body, path)
-	w.body = appendString(w.body, raw)
-}
-
-func (w *cacheWriter) bytes(count int) []byte {
-	out := binary.AppendUvarint(w.head, uint64(count))
-	return append(out, w.body...)
+// writeCacheFile writes the entries raws of nodes, leaving out the empty
+// ones (models whose render could not be recorded).
+func writeCacheFile(w io.Writer, key [32]byte, nodes []*Node, raws []string) error {
+	b := append([]byte(cacheMagic), binary.AppendUvarint(nil, cacheFormat)...)
+	b = append(b, key[:]...)
+	count := 0
+	for _, raw := range raws {
+		if raw != "" {
+			count++
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(count))
+	for i, raw := range raws {
+		if raw == "" {
+			continue
+		}
+		b = appendString(b, nodes[i].Path)
+		b = binary.AppendUvarint(b, uint64(len(raw)))
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, raw); err != nil {
+			return err
+		}
+		b = b[:0]
+	}
+	_, err := w.Write(b)
+	return err
 }
 
 // decodeCacheFile splits a cache file written with key into its entries

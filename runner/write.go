@@ -3,8 +3,11 @@ package runner
 import (
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kiln-dev/kiln/runner/artifacts"
@@ -59,43 +62,15 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 		ParentMap: map[string][]string{},
 		ChildMap:  map[string][]string{},
 	}
-	for id, n := range c.Nodes {
-		cols := map[string]artifacts.Column{}
-		for _, col := range n.columns() {
-			cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
-		}
-		parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
-		rel := n.Relation
-		if n.deferred {
-			rel = relationFor(c.Target, n.Name, n.Config) // the manifest describes this target
-		}
-		tags := n.Config.Tags()
-		if tags == nil {
-			tags = []string{}
-		}
-		m.Nodes[id] = artifacts.ManifestNode{
-			UniqueID:         id,
-			ResourceType:     string(n.Kind),
-			PackageName:      c.Project.Name,
-			Name:             n.Name,
-			Path:             strings.TrimPrefix(n.Path, firstDir(n.Path)+"/"),
-			OriginalFilePath: n.Path,
-			FQN:              n.FQN,
-			Database:         rel.Database,
-			Schema:           rel.Schema,
-			Alias:            rel.Name,
-			RelationName:     rel.String(),
-			Config:           withDefaults(n),
-			Tags:             tags,
-			Description:      n.description(),
-			Columns:          cols,
-			DependsOn:        artifacts.DependsOn{Nodes: parents, Macros: []string{}},
-			RawCode:          n.source(),
-			CompiledPath:     n.CompiledPath,
-			CompiledCode:     n.SQL,
-			PatchPath:        n.patchPath(),
-			Kiln:             c.kilnNode(n),
-		}
+	ids := make([]string, 0, len(c.Nodes))
+	for id := range c.Nodes {
+		ids = append(ids, id)
+	}
+	nodes := make([]artifacts.ManifestNode, len(ids))
+	parallel(len(ids), func(i int) { nodes[i] = c.manifestNode(ids[i], c.Nodes[ids[i]]) })
+	for i, id := range ids {
+		m.Nodes[id] = nodes[i]
+		parents := nodes[i].DependsOn.Nodes
 		m.ParentMap[id] = parents
 		if m.ChildMap[id] == nil {
 			m.ChildMap[id] = []string{}
@@ -128,6 +103,61 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 		sort.Strings(m.ChildMap[id])
 	}
 	return m
+}
+
+// manifestNode describes one node. It only reads c and n, so that nodes
+// are described in parallel.
+func (c *Compiled) manifestNode(id string, n *Node) artifacts.ManifestNode {
+	cols := map[string]artifacts.Column{}
+	for _, col := range n.columns() {
+		cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
+	}
+	parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
+	rel := n.Relation
+	if n.deferred {
+		rel = relationFor(c.Target, n.Name, n.Config) // the manifest describes this target
+	}
+	tags := n.Config.Tags()
+	if tags == nil {
+		tags = []string{}
+	}
+	return artifacts.ManifestNode{
+		UniqueID:         id,
+		ResourceType:     string(n.Kind),
+		PackageName:      c.Project.Name,
+		Name:             n.Name,
+		Path:             strings.TrimPrefix(n.Path, firstDir(n.Path)+"/"),
+		OriginalFilePath: n.Path,
+		FQN:              n.FQN,
+		Database:         rel.Database,
+		Schema:           rel.Schema,
+		Alias:            rel.Name,
+		RelationName:     rel.String(),
+		Config:           withDefaults(n),
+		Tags:             tags,
+		Description:      n.description(),
+		Columns:          cols,
+		DependsOn:        artifacts.DependsOn{Nodes: parents, Macros: []string{}},
+		RawCode:          n.source(),
+		CompiledPath:     n.CompiledPath,
+		CompiledCode:     n.SQL,
+		PatchPath:        n.patchPath(),
+		Kiln:             c.kilnNode(n),
+	}
+}
+
+// parallel calls f(0), ..., f(n-1) on a few goroutines and waits for them.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func withDefaults(n *Node) map[string]any {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -146,23 +147,23 @@ type Position struct {
 // through a temporary file and a rename, creating the directory. dbt's
 // artifacts are not indented either.
 func WriteJSON(path string, v any) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return WriteWith(path, func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(v) // compact, with a final newline
 	})
 }
 
 // WriteFile writes data to path atomically, creating the directory.
 func WriteFile(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return WriteWith(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-// writeAtomic writes what write produces into a temporary file beside path,
+// WriteWith writes what write produces into a temporary file beside path,
 // then renames it over path, so that a reader sees the old file or the new
-// one, never a part.
-func writeAtomic(path string, write func(io.Writer) error) error {
+// one, never a part. It creates the directory.
+func WriteWith(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 // WriteManifest writes m as WriteJSON does, byte for byte, but one node at
 // a time, so that the encoded manifest is never held in memory whole.
 func WriteManifest(path string, m *Manifest) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return WriteWith(path, func(w io.Writer) error {
 		s := &stream{w: w}
 		s.raw(`{"metadata":`)
 		s.value(m.Metadata)
@@ -210,7 +211,6 @@ func WriteManifest(path string, m *Manifest) error {
 // stream writes JSON piece by piece, keeping the first error.
 type stream struct {
 	w   io.Writer
-	buf bytes.Buffer
 	err error
 }
 
@@ -220,19 +220,32 @@ func (s *stream) raw(text string) {
 	}
 }
 
+func (s *stream) write(b []byte) {
+	if s.err == nil {
+		_, s.err = s.w.Write(b)
+	}
+}
+
 // value writes v as json.Marshal encodes it.
 func (s *stream) value(v any) {
 	if s.err != nil {
 		return
 	}
-	s.buf.Reset()
-	if s.err = json.NewEncoder(&s.buf).Encode(v); s.err != nil {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.err = err
 		return
 	}
-	_, s.err = s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+	s.write(b)
 }
 
-// streamMap writes m as json.Marshal does: keys sorted, null when nil.
+// chunkSize is how many map entries one goroutine of streamMap encodes at
+// a time.
+const chunkSize = 64
+
+// streamMap writes m as json.Marshal does (keys sorted, null when nil),
+// encoding chunks of entries on a few goroutines and writing them in
+// order, with a bounded number of chunks in memory.
 func streamMap[V any](s *stream, m map[string]V) {
 	if m == nil {
 		s.raw("null")
@@ -243,16 +256,60 @@ func streamMap[V any](s *stream, m map[string]V) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	s.raw("{")
-	for i, k := range keys {
-		if i > 0 {
-			s.raw(",")
+	type chunk struct {
+		data bytes.Buffer
+		err  error
+	}
+	n := (len(keys) + chunkSize - 1) / chunkSize
+	done := make([]chan *chunk, n)
+	for i := range done {
+		done[i] = make(chan *chunk, 1)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	slots := make(chan struct{}, 2*workers) // chunks encoded but not yet written
+	go func() {
+		for i := range n {
+			slots <- struct{}{}
+			go func() {
+				c := &chunk{}
+				enc := json.NewEncoder(&c.data)
+				for j, k := range keys[i*chunkSize : min(len(keys), (i+1)*chunkSize)] {
+					if j > 0 || i > 0 {
+						c.data.WriteByte(',')
+					}
+					if c.err = encodeEntry(enc, &c.data, k, m[k]); c.err != nil {
+						break
+					}
+				}
+				done[i] <- c
+			}()
 		}
-		s.value(k)
-		s.raw(":")
-		s.value(m[k])
+	}()
+	s.raw("{")
+	for i := range n {
+		c := <-done[i]
+		<-slots
+		if c.err != nil && s.err == nil {
+			s.err = c.err
+		}
+		s.write(c.data.Bytes())
 	}
 	s.raw("}")
+}
+
+// encodeEntry writes "key":value to buf, the output of enc, as
+// json.Marshal encodes a map entry.
+func encodeEntry(enc *json.Encoder, buf *bytes.Buffer, key string, v any) error {
+	if err := enc.Encode(key); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode ends each value with a newline
+	buf.WriteByte(':')
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
 }
 
 // File is a file to write and its content.

@@ -2,8 +2,11 @@ package artifacts
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,5 +85,33 @@ func TestWriteDerived(t *testing.T) {
 	// A file in the way of a directory is an error.
 	if err := WriteDerived([]File{{filepath.Join(c, "d.sql"), "x"}}, 1); err == nil {
 		t.Error("writing below a file succeeded")
+	}
+}
+
+// TestWriteManifestManyNodes covers the chunks streamMap encodes in
+// parallel.
+func TestWriteManifestManyNodes(t *testing.T) {
+	m := &Manifest{Nodes: map[string]ManifestNode{}, ParentMap: map[string][]string{}}
+	for i := range 1000 {
+		id := fmt.Sprintf("model.p.m%04d", i*7%1000)
+		m.Nodes[id] = ManifestNode{UniqueID: id, RawCode: strings.Repeat("x", i%50)}
+		m.ParentMap[id] = []string{}
+	}
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	if err := WriteManifest(path, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(m)
+	if string(got) != string(want)+"\n" {
+		t.Errorf("WriteManifest differs from json.Marshal")
+	}
+	// An error in any chunk fails the write.
+	m.Nodes["model.p.m0500"] = ManifestNode{Config: map[string]any{"x": math.NaN()}}
+	if err := WriteManifest(path, m); err == nil {
+		t.Error("a value json cannot encode was written")
 	}
 }

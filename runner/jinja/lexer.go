@@ -29,8 +29,8 @@ func lex(src string) []*tokens.Token {
 	l := lexers.Get().(*lexer)
 	defer lexers.Put(l)
 	l.reset(normalize(src))
-	for state := l.lexData; state != nil; {
-		state = state()
+	for state := stateFn((*lexer).lexData); state != nil; {
+		state = state(l)
 	}
 	// The tokens are copied out of the reused scratch slice into one
 	// allocation of the right size, which the parsed tree then points into.
@@ -80,7 +80,9 @@ type lexer struct {
 	lineOff, lineNo, linePos int // offset of the current line, its number, and up to where it was scanned
 }
 
-type stateFn func() stateFn
+// stateFn is a state of the lexer. States are method expressions, not
+// method values, which would allocate at every change of state.
+type stateFn func(*lexer) stateFn
 
 func (l *lexer) reset(input string) {
 	*l = lexer{input: input, delimiters: l.delimiters[:0], toks: l.toks[:0], lineNo: 1}
@@ -184,13 +186,13 @@ func (l *lexer) lexData() stateFn {
 		switch {
 		case l.hasPrefix(commentStart):
 			l.emitData()
-			return l.lexComment
+			return (*lexer).lexComment
 		case l.hasPrefix(variableStart):
 			l.emitData()
-			return l.lexVariable
+			return (*lexer).lexVariable
 		case l.hasPrefix(blockStart):
 			l.emitData()
-			return l.lexBlock
+			return (*lexer).lexBlock
 		}
 		l.next()
 	}
@@ -207,7 +209,7 @@ func (l *lexer) lexRaw() stateFn {
 	l.pos += i
 	l.emitData()
 	l.rawEnd = ""
-	return l.lexBlock
+	return (*lexer).lexBlock
 }
 
 // rawEndIndex is where the regular expression `{%[-+]?\s*end<tag>` of
@@ -252,7 +254,7 @@ func (l *lexer) lexComment() stateFn {
 	l.consumeWhitespaceControl()
 	l.pos += len(commentEnd)
 	l.emit(tokens.CommentEnd)
-	return l.lexData
+	return (*lexer).lexData
 }
 
 func (l *lexer) lexVariable() stateFn {
@@ -260,14 +262,14 @@ func (l *lexer) lexVariable() stateFn {
 	l.accept('-')
 	l.exprEnd = tokens.VariableEnd
 	l.emit(tokens.VariableBegin)
-	return l.lexExpression
+	return (*lexer).lexExpression
 }
 
 func (l *lexer) lexVariableEnd() stateFn {
 	l.accept('-')
 	l.pos += len(variableEnd)
 	l.emit(tokens.VariableEnd)
-	return l.lexData
+	return (*lexer).lexData
 }
 
 func (l *lexer) lexBlock() stateFn {
@@ -284,7 +286,7 @@ func (l *lexer) lexBlock() stateFn {
 	if tag == "raw" || tag == "comment" {
 		l.rawEnd = tag
 	}
-	return l.lexExpression
+	return (*lexer).lexExpression
 }
 
 func (l *lexer) lexBlockEnd() stateFn {
@@ -292,9 +294,9 @@ func (l *lexer) lexBlockEnd() stateFn {
 	l.pos += len(blockEnd)
 	l.emit(tokens.BlockEnd)
 	if l.rawEnd != "" {
-		return l.lexRaw
+		return (*lexer).lexRaw
 	}
-	return l.lexData
+	return (*lexer).lexData
 }
 
 func (l *lexer) pushDelimiter(r rune) { l.delimiters = append(l.delimiters, r) }
@@ -321,24 +323,24 @@ func (l *lexer) lexExpression() stateFn {
 	for {
 		if !l.expectDelimiter(l.peek()) {
 			if l.exprEnd == tokens.VariableEnd && l.hasPrefix(variableEnd) {
-				return l.lexVariableEnd
+				return (*lexer).lexVariableEnd
 			}
 			if l.exprEnd == tokens.BlockEnd && l.hasPrefix(blockEnd) {
-				return l.lexBlockEnd
+				return (*lexer).lexBlockEnd
 			}
 		}
 		r := l.next()
 		switch {
 		case r == eofRune:
-			return l.lexEOF
+			return (*lexer).lexEOF
 		case isSpace(r):
-			return l.lexSpace
+			return (*lexer).lexSpace
 		case unicode.IsDigit(r):
 			l.backup()
-			return l.lexNumber
+			return (*lexer).lexNumber
 		case r == '"' || r == '\'':
 			l.backup()
-			return l.lexString
+			return (*lexer).lexString
 		case r == ',':
 			l.emit(tokens.Comma)
 		case r == '|':
@@ -346,16 +348,16 @@ func (l *lexer) lexExpression() stateFn {
 		case r == '+':
 			if l.hasPrefix(blockEnd) {
 				l.backup()
-				return l.lexBlockEnd
+				return (*lexer).lexBlockEnd
 			}
 			l.emit(tokens.Addition)
 		case r == '-':
 			if l.hasPrefix(blockEnd) {
 				l.backup()
-				return l.lexBlockEnd
+				return (*lexer).lexBlockEnd
 			} else if l.hasPrefix(variableEnd) {
 				l.backup()
-				return l.lexVariableEnd
+				return (*lexer).lexVariableEnd
 			}
 			l.emit(tokens.Subtraction)
 		case r == '~':
@@ -408,31 +410,31 @@ func (l *lexer) lexExpression() stateFn {
 			l.emit(tokens.RightBracket)
 		case r == 'i' && l.accept('n'):
 			if !isSpace(l.peek()) {
-				return l.lexIdentifier
+				return (*lexer).lexIdentifier
 			}
 			l.emit(tokens.In)
 		case r == 'i' && l.accept('s'):
 			if !isSpace(l.peek()) {
-				return l.lexIdentifier
+				return (*lexer).lexIdentifier
 			}
 			l.emit(tokens.Is)
 		case r == 'a' && l.accept('n'):
 			if !(l.accept('d') && isSpace(l.peek())) {
-				return l.lexIdentifier
+				return (*lexer).lexIdentifier
 			}
 			l.emit(tokens.And)
 		case r == 'o' && l.accept('r'):
 			if !isSpace(l.peek()) {
-				return l.lexIdentifier
+				return (*lexer).lexIdentifier
 			}
 			l.emit(tokens.Or)
 		case r == 'n' && l.accept('o'):
 			if !(l.accept('t') && (isSpace(l.peek()) || l.peek() == '(')) {
-				return l.lexIdentifier
+				return (*lexer).lexIdentifier
 			}
 			l.emit(tokens.Not)
 		case isAlphaNumeric(r):
-			return l.lexIdentifier
+			return (*lexer).lexIdentifier
 		}
 	}
 }
@@ -451,7 +453,7 @@ func (l *lexer) lexSpace() stateFn {
 		l.next()
 	}
 	l.skip()
-	return l.lexExpression
+	return (*lexer).lexExpression
 }
 
 func (l *lexer) lexEOF() stateFn {
@@ -472,160 +474,5 @@ func (l *lexer) nextIdentifier() string {
 func (l *lexer) lexIdentifier() stateFn {
 	l.nextIdentifier()
 	l.emit(tokens.Name)
-	return l.lexExpression
-}
-
-func (l *lexer) lexNumber() stateFn {
-	typ, err := l.scanNumber()
-	if err != nil {
-		return l.errorf("%s", err)
-	}
-	if typ == tokens.Integer && isAlphaNumeric(l.peek()) {
-		return l.lexIdentifier
-	}
-	l.emit(typ)
-	return l.lexExpression
-}
-
-var errNumber = fmt.Errorf("invalid numeric token")
-
-func (l *lexer) scanNumber() (tokens.Type, error) {
-	if !unicode.IsDigit(l.peek()) {
-		return tokens.Integer, errNumber
-	}
-	l.next()
-	if l.input[l.start:l.pos] == "0" {
-		var digit func(rune) bool
-		switch unicode.ToLower(l.peek()) {
-		case 'b':
-			digit = func(r rune) bool { return r == '0' || r == '1' }
-		case 'o':
-			digit = func(r rune) bool { return r >= '0' && r <= '7' }
-		case 'x':
-			digit = func(r rune) bool {
-				return unicode.IsDigit(r) || (r >= 'a' && r <= 'f') || (r >= 'A' && r <= 'F')
-			}
-		}
-		if digit != nil {
-			l.next()
-			hasDigits, err := l.scanDigits(digit, false)
-			if err != nil {
-				return tokens.Integer, err
-			}
-			if !hasDigits {
-				return tokens.Integer, errNumber
-			}
-			return tokens.Integer, nil
-		}
-	}
-	if _, err := l.scanDigits(unicode.IsDigit, true); err != nil {
-		return tokens.Integer, err
-	}
-	typ := tokens.Integer
-	if l.peek() == '.' {
-		l.next()
-		switch next := l.peek(); {
-		case unicode.IsDigit(next):
-			typ = tokens.Float
-			if _, err := l.scanDigits(unicode.IsDigit, false); err != nil {
-				return typ, err
-			}
-		case isSpace(next) || isNumericTerminator(next) || next == eofRune:
-			typ = tokens.Float
-		default:
-			l.backup() // by the width of the peeked rune, as gonja does
-		}
-	}
-	if l.scanExponent() {
-		typ = tokens.Float
-	}
-	if typ == tokens.Float && l.peek() == '.' {
-		l.next()
-		next := l.peek()
-		l.backup()
-		if unicode.IsDigit(next) || isSpace(next) || isNumericTerminator(next) || next == eofRune {
-			return typ, fmt.Errorf("two dots in numeric token")
-		}
-	}
-	return typ, nil
-}
-
-func (l *lexer) scanDigits(valid func(rune) bool, sawDigit bool) (bool, error) {
-	underscorePending := false
-	for {
-		switch r := l.peek(); {
-		case valid(r):
-			l.next()
-			sawDigit = true
-			underscorePending = false
-		case r == '_':
-			if !sawDigit || underscorePending {
-				return sawDigit, errNumber
-			}
-			l.next()
-			underscorePending = true
-		default:
-			if underscorePending {
-				return sawDigit, errNumber
-			}
-			return sawDigit, nil
-		}
-	}
-}
-
-func (l *lexer) scanExponent() bool {
-	if next := l.peek(); next != 'e' && next != 'E' {
-		return false
-	}
-	savedPos, savedWidth := l.pos, l.width
-	l.next()
-	if sign := l.peek(); sign == '+' || sign == '-' {
-		l.next()
-	}
-	hasDigits, err := l.scanDigits(unicode.IsDigit, false)
-	if err != nil || !hasDigits {
-		l.pos, l.width = savedPos, savedWidth
-		return false
-	}
-	return true
-}
-
-func (l *lexer) lexString() stateFn {
-	quote := l.next()
-	var prev rune
-	var near []rune
-	for r := l.next(); r != quote || prev == '\\'; r, prev = l.next(), r {
-		// gonja keeps the text of the current line for its error message.
-		if (len(near) == 0 || near[len(near)-1] != '\n') && r != eofRune {
-			near = append(near, r)
-		}
-		if r == eofRune {
-			return l.errorf(`%s`, string(near))
-		}
-	}
-	l.emitValue(tokens.String, unescape(l.input[l.start:l.pos]))
-	return l.lexExpression
-}
-
-// unescape drops the quotes of a string literal and unescapes quotes in
-// it, which is all that gonja unescapes.
-func unescape(s string) string {
-	s = s[1 : len(s)-1]
-	if strings.IndexByte(s, '\\') < 0 {
-		return s
-	}
-	s = strings.ReplaceAll(s, `\"`, `"`)
-	return strings.ReplaceAll(s, `\'`, `'`)
-}
-
-func isSpace(r rune) bool { return r == ' ' || r == '\t' }
-
-func isAlphaNumeric(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-func isNumericTerminator(r rune) bool {
-	switch r {
-	case ',', '|', ':', ')', ']', '}', '+', '-', '*', '/', '%', '<', '>', '=', '!':
-		return true
-	}
-	return false
+	return (*lexer).lexExpression
 }

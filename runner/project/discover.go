@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/jinja"
@@ -57,6 +59,8 @@ func isYAMLFile(p string) bool {
 // discoverModels reads every .sql file of the model paths, and notes the
 // property files found there.
 func (l *loader) discoverModels() {
+	type found struct{ file, dir string }
+	var sqls []found
 	for _, dir := range l.p.ModelPaths {
 		l.walkFiles(dir, func(file string) {
 			switch {
@@ -65,22 +69,59 @@ func (l *loader) discoverModels() {
 			case path.Ext(file) == ".py":
 				l.diags = append(l.diags, diag.Warnf(file, 0, "Python models are not supported; kiln skips this file"))
 			case path.Ext(file) == ".sql":
-				src, ok := l.readFile(file)
-				if !ok {
-					return
-				}
-				rel := file
-				if dir != "." {
-					rel = strings.TrimPrefix(file, dir+"/")
-				}
-				parts := strings.Split(rel, "/")
-				name := strings.TrimSuffix(parts[len(parts)-1], ".sql")
-				fqn := append(append([]string{l.p.Name}, parts[:len(parts)-1]...), name)
-				l.p.Models = append(l.p.Models, &Model{Name: name, Path: file, FQN: fqn, Source: src, Config: Config{}})
+				sqls = append(sqls, found{file, dir})
 			}
 		})
 	}
+	files := make([]string, len(sqls))
+	for i, f := range sqls {
+		files[i] = f.file
+	}
+	srcs, ok := l.readFiles(files)
+	for i, f := range sqls {
+		if !ok[i] {
+			continue
+		}
+		rel := f.file
+		if f.dir != "." {
+			rel = strings.TrimPrefix(f.file, f.dir+"/")
+		}
+		parts := strings.Split(rel, "/")
+		name := strings.TrimSuffix(parts[len(parts)-1], ".sql")
+		fqn := append(append([]string{l.p.Name}, parts[:len(parts)-1]...), name)
+		l.p.Models = append(l.p.Models, &Model{Name: name, Path: f.file, FQN: fqn, Source: srcs[i], Config: Config{}})
+	}
 	sort.SliceStable(l.p.Models, func(i, j int) bool { return l.p.Models[i].Path < l.p.Models[j].Path })
+}
+
+// readers is how many files readFiles reads at once.
+const readers = 4
+
+// readFiles reads files a few at a time, since a project has thousands,
+// and reports failures as readFile does; ok[i] says whether files[i] was
+// read.
+func (l *loader) readFiles(files []string) (srcs []string, ok []bool) {
+	srcs, ok = make([]string, len(files)), make([]bool, len(files))
+	errs := make([]error, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(readers, len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				data, err := fs.ReadFile(l.fsys, files[i])
+				srcs[i], errs[i] = string(data), err
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			l.diags = append(l.diags, diag.Errorf(files[i], 0, "cannot read: %s", pathErr(err)))
+			continue
+		}
+		ok[i] = true
+	}
+	return srcs, ok
 }
 
 // discoverMacros reads every .sql file of the macro paths.

@@ -35,10 +35,20 @@ type Target struct {
 	ConnectTimeout            int // seconds; 0 leaves the driver default
 	SearchPath                string
 	Role                      string
+	// Path is the database file of a duckdb target, as the profile gives
+	// it: a relative path is relative to the working directory kiln runs
+	// in (as in dbt-duckdb), not to the project or the profiles.yml. The
+	// file is created if missing; ":memory:" is a database that lasts for
+	// the run. DBName is then DuckDB's name for the database: the file
+	// name up to its first dot.
+	Path string
 }
 
 // String describes the target without its password.
 func (t Target) String() string {
+	if t.Type == "duckdb" {
+		return fmt.Sprintf("%s.%s (duckdb %s, schema %s)", t.Profile, t.Name, t.Path, t.Schema)
+	}
 	return fmt.Sprintf("%s.%s (%s %s@%s:%d/%s, schema %s)", t.Profile, t.Name, t.Type, t.User, t.Host, t.Port, t.DBName, t.Schema)
 }
 
@@ -49,7 +59,7 @@ func (t Target) GoString() string { return t.String() }
 // ...), as jinja.Context.Target and LoadOptions.Target expect. Like dbt,
 // it leaves out the password.
 func (t Target) Map() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"profile_name": t.Profile,
 		"name":         t.Name,
 		"target_name":  t.Name,
@@ -62,6 +72,10 @@ func (t Target) Map() map[string]any {
 		"schema":       t.Schema,
 		"threads":      t.Threads,
 	}
+	if t.Type == "duckdb" {
+		m["path"] = t.Path
+	}
+	return m
 }
 
 // outputKeys are the keys of a postgres output.
@@ -71,6 +85,10 @@ var outputKeys = []string{
 	"keepalives_idle", "connect_timeout", "search_path", "role", "retries",
 	"application_name",
 }
+
+// duckdbKeys are the keys of a duckdb output that kiln reads. dbt-duckdb's
+// others (extensions, settings, attach, plugins, ...) are not read.
+var duckdbKeys = []string{"type", "path", "schema", "threads"}
 
 // LoadProfile finds profiles.yml, renders the Jinja in the chosen output
 // (env_var(), var()), and reads the target. It returns the path of the

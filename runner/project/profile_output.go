@@ -71,15 +71,23 @@ func isFile(name string) bool {
 	return !info.IsDir()
 }
 
-// readOutput reads a rendered postgres output into a Target, reporting
-// every problem at once. Messages show no password.
+// readOutput reads a rendered postgres or duckdb output into a Target,
+// reporting every problem at once. Messages show no password.
 func readOutput(file string, out pair, profile string) (*Target, error) {
 	t := &Target{Profile: profile, Name: out.Key, Port: 5432, Threads: 1}
 	fields := map[string]pair{}
-	var unknown []string
+	known := outputKeys
 	for _, p := range pairs(out.Value) {
 		fields[p.Key] = p
-		if !slices.Contains(outputKeys, p.Key) {
+		if p.Key == "type" {
+			if s, ok := stringValue(p.Value); ok && s == "duckdb" {
+				known = duckdbKeys
+			}
+		}
+	}
+	var unknown []string
+	for _, p := range pairs(out.Value) {
+		if !slices.Contains(known, p.Key) {
 			unknown = append(unknown, p.Key)
 		}
 	}
@@ -134,14 +142,17 @@ func readOutput(file string, out pair, profile string) (*Target, error) {
 
 	if typ, line := text("type"); line == 0 {
 		d := diag.Errorf(file, out.Line, "output '%s' has no type", out.Key)
-		d.Hint = "add type: postgres"
+		d.Hint = "add type: postgres or type: duckdb"
 		errs = append(errs, d)
-	} else if t.Type = typ; typ != "postgres" {
-		d := diag.Errorf(file, line, "adapter type '%s' is not supported", typ)
-		if typ == "duckdb" {
-			d.Message = "adapter type 'duckdb' is not supported yet"
+	} else if t.Type = typ; typ == "duckdb" {
+		readDuckDB(t, text, required, number)
+		if err := errs.Err(); err != nil {
+			return nil, err
 		}
-		d.Hint = "kiln supports only postgres for now"
+		return t, nil
+	} else if typ != "postgres" {
+		d := diag.Errorf(file, line, "adapter type '%s' is not supported", typ)
+		d.Hint = "kiln supports postgres and duckdb"
 		errs = append(errs, d)
 	}
 	required(&t.Host, "host")
@@ -163,4 +174,31 @@ func readOutput(file string, out pair, profile string) (*Target, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// readDuckDB reads the rest of a duckdb output with readOutput's readers,
+// which collect the problems: path (required), schema (default main) and
+// threads. No host, user or password.
+func readDuckDB(t *Target, text func(...string) (string, int), required func(*string, ...string),
+	number func(*int, string, int, int)) {
+	t.Port = 0
+	required(&t.Path, "path")
+	if t.Schema, _ = text("schema"); t.Schema == "" {
+		t.Schema = "main"
+	}
+	number(&t.Threads, "threads", 1, 1024)
+	t.DBName = duckdbName(t.Path)
+}
+
+// duckdbName is the name DuckDB gives the database in a file: the file's
+// name up to its first dot ("dev" for dev.duckdb), or "memory".
+func duckdbName(path string) string {
+	if path == ":memory:" || path == "" {
+		return "memory"
+	}
+	name := filepath.Base(path)
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	return name
 }

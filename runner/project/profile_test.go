@@ -216,16 +216,19 @@ func TestProfileErrors(t *testing.T) {
 			},
 		},
 		{
-			name:     "duckdb",
+			name:     "duckdb without path",
 			profile:  "shop",
-			profiles: "shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, host: h, user: u, dbname: d, schema: s}\n",
-			want:     []string{"profiles.yml:4: adapter type 'duckdb' is not supported yet (kiln supports only postgres for now)"},
+			profiles: "shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, pth: dev.duckdb, threads: lots}\n",
+			want: []string{
+				"profiles.yml:4: output 'dev' has no path (found 'pth'; did you mean 'path'?)",
+				"profiles.yml:4: threads must be an integer from 1 to 1024, got 'lots'",
+			},
 		},
 		{
 			name:     "snowflake",
 			profile:  "shop",
 			profiles: "shop:\n  target: dev\n  outputs:\n    dev: {type: snowflake, host: h, user: u, dbname: d, schema: s}\n",
-			want:     []string{"profiles.yml:4: adapter type 'snowflake' is not supported (kiln supports only postgres for now)"},
+			want:     []string{"profiles.yml:4: adapter type 'snowflake' is not supported (kiln supports postgres and duckdb)"},
 		},
 		{
 			name:     "unset env var",
@@ -263,5 +266,43 @@ func TestProfileErrors(t *testing.T) {
 				t.Errorf("error shows the password:\n%s", msg)
 			}
 		})
+	}
+}
+
+func TestDuckDBProfile(t *testing.T) {
+	dir := writeProfiles(t, t.TempDir(), `
+shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{ env_var('DUCKDB_DIR', 'data') }}/shop.dev.duckdb"
+      threads: 4
+      extensions: [httpfs]
+    ci:
+      type: duckdb
+      path: ":memory:"
+      schema: analytics
+`)
+	got, _, err := LoadProfile(ProfileOptions{ProfilesDir: dir, Profile: "shop", EnvVar: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Target{Profile: "shop", Name: "dev", Type: "duckdb", Path: "data/shop.dev.duckdb", DBName: "shop", Schema: "main", Threads: 4}
+	if *got != want {
+		t.Errorf("got  %+v\nwant %+v", fields(*got), fields(want))
+	}
+	if s := got.String(); s != "shop.dev (duckdb data/shop.dev.duckdb, schema main)" {
+		t.Errorf("String = %q", s)
+	}
+	if m := got.Map(); m["path"] != "data/shop.dev.duckdb" || m["database"] != "shop" || m["type"] != "duckdb" || m["schema"] != "main" {
+		t.Errorf("Map = %v", m)
+	}
+	ci, _, err := LoadProfile(ProfileOptions{ProfilesDir: dir, Profile: "shop", Target: "ci", EnvVar: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci.Path != ":memory:" || ci.DBName != "memory" || ci.Schema != "analytics" || ci.Threads != 1 {
+		t.Errorf("ci = %+v", fields(*ci))
 	}
 }

@@ -77,7 +77,8 @@ type Column struct {
 	Tests             []any // as written, not interpreted yet
 }
 
-// Load reads the project rooted at fsys. The error, if any, is a diag.List
+// Load reads the project rooted at fsys, which must allow concurrent reads
+// (os.DirFS and fstest.MapFS do). The error, if any, is a diag.List
 // holding every error found; warnings are in Project.Warnings.
 func Load(fsys fs.FS, opts LoadOptions) (*Project, error) {
 	l := &loader{fsys: fsys, opts: opts, p: &Project{}}

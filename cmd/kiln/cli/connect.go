@@ -14,10 +14,15 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse/postgres"
 )
 
-// connectPostgres opens the warehouse a profile target names.
+// connectPostgres opens the warehouse a profile target names: PostgreSQL,
+// or a DuckDB file (connectDuckDB, which a kiln built without cgo lacks).
 func connectPostgres(ctx context.Context, t *project.Target, threads int) (warehouse.Warehouse, error) {
-	if t.Type != "postgres" {
-		return nil, fmt.Errorf("target %s has type %q; this kiln supports postgres", t.Name, t.Type)
+	switch t.Type {
+	case "postgres":
+	case "duckdb":
+		return connectDuckDB(ctx, t, threads)
+	default:
+		return nil, fmt.Errorf("target %s has type %q; this kiln supports postgres and duckdb", t.Name, t.Type)
 	}
 	wh, err := postgres.Open(ctx, postgres.Config{
 		Host:            t.Host,

@@ -1,48 +1,65 @@
-// Command example runs kiln on models_example against a real PostgreSQL:
-// the server named by KILN_TEST_DATABASE_URL, or else a throwaway cluster
-// started from the PostgreSQL server binaries and removed afterwards.
+// Command example runs kiln on models_example. By default the warehouse is
+// a DuckDB file, models_example/kiln_example.duckdb (or $KILN_DUCKDB_PATH):
+// nothing to install or start. With -postgres, or when
+// KILN_TEST_DATABASE_URL is set, it is a real PostgreSQL: the server named
+// by KILN_TEST_DATABASE_URL, or else a throwaway cluster started from the
+// PostgreSQL server binaries and removed afterwards.
 //
-//	go run ./internal/cmd/example
+//	go run ./internal/cmd/example             # DuckDB
+//	go run ./internal/cmd/example -postgres   # PostgreSQL
 //
 // It loads models_example/fixtures/*.sql into the schema analytics_raw,
-// builds ./cmd/kiln and runs `kiln build --project-dir models_example` with
-// PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and KILN_SCHEMA pointing at
-// that server (models_example/profiles.yml reads them), then prints the first
-// days of analytics.kpi_daily_revenue. It exits with kiln's exit code, or 2
-// when it could not get that far.
+// builds ./cmd/kiln and runs `kiln build --project-dir models_example`
+// against the profile's target for that warehouse (local or postgres), with
+// the environment variables models_example/profiles.yml reads pointing at
+// it, then prints the first days of analytics.kpi_daily_revenue. It exits
+// with kiln's exit code, or 2 when it could not get that far.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/kiln-dev/kiln/internal/pgtest"
 )
 
 const (
 	projectDir = "models_example"
-	schema     = "analytics" // the profile's target schema (KILN_SCHEMA)
+	schema     = "analytics" // the profile's target schema (KILN_SCHEMA on PostgreSQL)
 	rawSchema  = schema + "_raw"
 )
 
-func main() {
-	os.Exit(run(context.Background(), os.Stdout, os.Stderr))
+// warehouse is where the example is built.
+type warehouse interface {
+	// load runs each fixture file with rawSchema, created if needed, as the
+	// default schema.
+	load(ctx context.Context, files []string) error
+	// target is the output of models_example/profiles.yml to use, and env
+	// the variables that output reads.
+	target() string
+	env() map[string]string
+	// query runs sql and returns its rows, every value as text.
+	query(ctx context.Context, sql string) ([][]string, error)
+	// String says where it is, for messages.
+	String() string
+	close()
 }
 
-func run(ctx context.Context, stdout, stderr io.Writer) int {
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fail := func(err error) int {
@@ -50,23 +67,40 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	flags := flag.NewFlagSet("example", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	usePG := flags.Bool("postgres", os.Getenv(pgtest.EnvURL) != "",
+		"build on PostgreSQL: "+pgtest.EnvURL+", or a throwaway cluster (default when "+pgtest.EnvURL+" is set)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+
 	root, err := repoRoot()
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := pgtest.Open(ctx)
+	var w warehouse
+	if *usePG {
+		w, err = openPostgres(ctx)
+	} else {
+		w, err = openDuckDB(filepath.Join(root, projectDir))
+	}
 	if err != nil {
 		return fail(err)
 	}
-	defer srv.Stop()
-	cfg, err := pgx.ParseConfig(srv.URL)
+	defer w.close()
+
+	files, err := filepath.Glob(filepath.Join(root, projectDir, "fixtures", "*.sql"))
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", pgtest.EnvURL, err))
-	}
-	if err := loadFixtures(ctx, cfg, filepath.Join(root, projectDir, "fixtures")); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "example: raw events loaded into %s on %s:%d; running kiln\n", rawSchema, cfg.Host, cfg.Port)
+	if len(files) == 0 {
+		return fail(fmt.Errorf("no fixtures in %s", filepath.Join(root, projectDir, "fixtures")))
+	}
+	if err := w.load(ctx, files); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(stdout, "example: raw events loaded into %s in %s; running kiln\n", rawSchema, w)
 
 	// Built, not `go run`: go run reports any non-zero exit as 1, and kiln's
 	// 1 (a model failed) and 2 (project or command line wrong) differ.
@@ -85,9 +119,9 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 	// Not tied to ctx: kiln is in our process group, so a Ctrl-C reaches it
 	// directly, and it stops cleanly on its own (a second signal from us
 	// would make it exit at once).
-	cmd := exec.Command(kiln, "build", "--project-dir", projectDir)
+	cmd := exec.Command(kiln, "build", "--project-dir", projectDir, "--target", w.target())
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, stdout, stderr
-	cmd.Env = kilnEnv(srv.URL, cfg)
+	cmd.Env = kilnEnv(w.env())
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() > 0 {
@@ -97,7 +131,7 @@ func run(ctx context.Context, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	if err := printRevenue(ctx, cfg, stdout); err != nil {
+	if err := printRevenue(ctx, w, stdout); err != nil {
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
 	}
@@ -123,51 +157,8 @@ func repoRoot() (string, error) {
 	}
 }
 
-// loadFixtures (re)creates the raw schema's tables from the fixture files,
-// each run with search_path set to the raw schema.
-func loadFixtures(ctx context.Context, cfg *pgx.ConnConfig, dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("no fixtures in %s", dir)
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	raw := pgx.Identifier{rawSchema}.Sanitize()
-	if _, err := conn.Exec(ctx, "create schema if not exists "+raw+"; set search_path = "+raw); err != nil {
-		return err
-	}
-	for _, f := range files {
-		sql, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if _, err := conn.Exec(ctx, string(sql)); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-	}
-	return nil
-}
-
-// kilnEnv is this process's environment with the connection settings that
-// models_example/profiles.yml reads replaced by the server's.
-func kilnEnv(serverURL string, cfg *pgx.ConnConfig) []string {
-	set := map[string]string{
-		"PGHOST":      cfg.Host,
-		"PGPORT":      strconv.Itoa(int(cfg.Port)),
-		"PGUSER":      cfg.User,
-		"PGPASSWORD":  cfg.Password,
-		"PGDATABASE":  cfg.Database,
-		"KILN_SCHEMA": schema,
-	}
-	if u, err := url.Parse(serverURL); err == nil && u.Query().Get("sslmode") != "" {
-		set["PGSSLMODE"] = u.Query().Get("sslmode")
-	}
+// kilnEnv is this process's environment with the variables of set replaced.
+func kilnEnv(set map[string]string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -183,28 +174,18 @@ func kilnEnv(serverURL string, cfg *pgx.ConnConfig) []string {
 }
 
 // printRevenue shows the first days of the daily revenue table kiln built.
-func printRevenue(ctx context.Context, cfg *pgx.ConnConfig, w io.Writer) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+func printRevenue(ctx context.Context, w warehouse, out io.Writer) error {
+	rows, err := w.query(ctx, `select cast(day as varchar), cast(orders as varchar), cast(gross as varchar),
+		cast(refunds as varchar), cast(net as varchar), cast(new_users as varchar)
+		from `+schema+`.kpi_daily_revenue order by day limit 3`)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.Background())
-	rows, err := conn.Query(ctx, `select cast(day as text), cast(orders as text), cast(gross as text),
-		cast(refunds as text), cast(net as text), cast(new_users as text)
-		from `+pgx.Identifier{schema, "kpi_daily_revenue"}.Sanitize()+` order by day limit 3`)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n%s.kpi_daily_revenue, first days:\n", schema)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(out, "\n%s.kpi_daily_revenue, first days:\n", schema)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "day\torders\tgross\trefunds\tnet\tnew_users\t")
-	var day, orders, gross, refunds, net, users string
-	_, err = pgx.ForEachRow(rows, []any{&day, &orders, &gross, &refunds, &net, &users}, func() error {
-		_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", day, orders, gross, refunds, net, users)
-		return err
-	})
-	if err != nil {
-		return err
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
 	}
 	return tw.Flush()
 }

@@ -18,9 +18,7 @@ parsed as (
         user_id,
         occurred_at as placed_at,
         upper(coalesce({{ safe_json_text('properties', 'currency') }}, '{{ var("currency", "EUR") }}')) as currency,
-        case
-            when jsonb_typeof(properties -> 'items') = 'array' then jsonb_array_length(properties -> 'items')
-        end as item_count,
+        {{ json_array_size("properties -> 'items'") }} as item_count,
         cast({{ safe_json_text('properties', 'amount_cents') }} as bigint) as amount_cents
     from placed
 

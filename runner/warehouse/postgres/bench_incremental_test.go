@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -10,11 +9,32 @@ import (
 )
 
 // BenchmarkIncrementalMerge applies a 100,000-row delta (half updates, half
-// inserts) to a 1,000,000-row table, once through kiln's Build and once with
-// a hand-written MERGE, on the same server, each on a freshly restored
-// table. It reports the time of each per operation:
+// inserts) to a 1,000,000-row table without indexes, three ways, on the same
+// server, each on a freshly restored table, the order of the three turning
+// with each iteration:
 //
-//	go test ./runner/warehouse/postgres -run '^$' -bench BenchmarkIncrementalMerge -benchtime 3x
+//   - kiln: Build of an incremental model, unique_key id, whose SQL selects
+//     the delta. In one transaction: the lock, the new rows into a temporary
+//     table, the checks of the key (no NULL, no key twice), the MERGE.
+//   - hand: what a careful engineer writes for the same work, sent as one
+//     string: begin; the same SELECT into a temporary table; a unique index
+//     on its id; the same MERGE; commit. Staging the rows is part of the
+//     work because kiln's time includes computing them. The index is there
+//     for the plan: without it, or an ANALYZE, the planner knows neither
+//     how many rows the staging table has nor that id is unique in it, and
+//     hashes the 1,000,000-row table instead of the 100,000 new rows, which
+//     took about 100 ms more here; ANALYZE gives the same plan as the index
+//     but took about 50 ms against 25. So this is the fastest careful
+//     version found, and it refuses duplicate ids too; it does not look for
+//     NULL ids, which kiln does.
+//   - direct: one MERGE whose USING is the SELECT itself: no staging table,
+//     no check, nothing a model could be built on (the rows are computed
+//     once, inside the merge). The floor, reported for information; the
+//     target is set against hand.
+//
+// The issue's target is kiln within 10% of hand, plus a few milliseconds:
+//
+//	go test ./runner/warehouse/postgres -run '^$' -bench BenchmarkIncrementalMerge -benchtime 5x -count 3
 func BenchmarkIncrementalMerge(b *testing.B) {
 	ctx := context.Background()
 	s := newSchema(b)
@@ -35,34 +55,63 @@ func BenchmarkIncrementalMerge(b *testing.B) {
 		mustExec(b, "drop table if exists "+tbl, "create table "+tbl+" as select * from "+base, "vacuum analyze "+tbl)
 		b.StartTimer()
 	}
-	const handMerge = `merge into %s as d using %s as s on s.id = d.id
-when matched then update set name = s.name, amount = s.amount, updated_at = s.updated_at
-when not matched then insert (id, name, amount, updated_at) values (s.id, s.name, s.amount, s.updated_at)`
+	sel := "select id, name, amount, updated_at from " + delta
+	merge := func(using string) string {
+		return "merge into " + tbl + " as d using " + using + " as s on s.id = d.id\n" +
+			"when matched then update set name = s.name, amount = s.amount, updated_at = s.updated_at\n" +
+			"when not matched then insert (id, name, amount, updated_at) values (s.id, s.name, s.amount, s.updated_at)"
+	}
+	handSQL := "begin;\n" +
+		"create temporary table stage on commit drop as " + sel + ";\n" +
+		"create unique index on stage (id);\n" +
+		merge("stage") + ";\n" +
+		"commit"
 	inc := warehouse.Incremental{UniqueKey: []string{"id"}, Strategy: "merge"}
-	var kiln, hand time.Duration
+
+	ways := []struct {
+		name  string
+		apply func() (rows int64, err error)
+		took  time.Duration
+	}{
+		{name: "kiln", apply: func() (int64, error) {
+			bld := incremental(s, "t", sel, inc)
+			bld.Existing = warehouse.Table
+			res, err := testWH.Build(ctx, bld)
+			return res.RowsAffected, err
+		}},
+		{name: "hand", apply: func() (int64, error) {
+			conn, err := testAdmin.Acquire(ctx)
+			if err != nil {
+				return 0, err
+			}
+			defer conn.Release()
+			res, err := conn.Conn().PgConn().Exec(ctx, handSQL).ReadAll()
+			if err != nil {
+				return 0, err
+			}
+			return res[3].CommandTag.RowsAffected(), nil
+		}},
+		{name: "direct", apply: func() (int64, error) {
+			tag, err := testAdmin.Exec(ctx, merge("("+sel+")"))
+			return tag.RowsAffected(), err
+		}},
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		reset()
-		bld := incremental(s, "t", "select id, name, amount, updated_at from "+delta, inc)
-		bld.Existing = warehouse.Table
-		start := time.Now()
-		res, err := testWH.Build(ctx, bld)
-		kiln += time.Since(start)
-		if err != nil || res.RowsAffected != 100000 {
-			b.Fatalf("kiln: %d rows, %v", res.RowsAffected, err)
-		}
-
-		reset()
-		start = time.Now()
-		tag, err := testAdmin.Exec(ctx, fmt.Sprintf(handMerge, tbl, delta))
-		hand += time.Since(start)
-		if err != nil || tag.RowsAffected() != 100000 {
-			b.Fatalf("hand-written MERGE: %v, %v", tag, err)
+		for j := range ways {
+			w := &ways[(i+j)%len(ways)]
+			reset()
+			start := time.Now()
+			rows, err := w.apply()
+			w.took += time.Since(start)
+			if err != nil || rows != 100000 {
+				b.Fatalf("%s: %d rows, %v", w.name, rows, err)
+			}
 		}
 	}
 	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(float64(kiln.Milliseconds())/n, "kiln-ms/op")
-	b.ReportMetric(float64(hand.Milliseconds())/n, "hand-ms/op")
-	b.ReportMetric(kiln.Seconds()/hand.Seconds(), "kiln/hand")
+	for _, w := range ways {
+		b.ReportMetric(float64(w.took.Microseconds())/1000/float64(b.N), w.name+"-ms/op")
+	}
+	b.ReportMetric(ways[0].took.Seconds()/ways[1].took.Seconds(), "kiln/hand")
 }

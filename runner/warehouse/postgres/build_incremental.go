@@ -126,7 +126,8 @@ func (w *Warehouse) buildIncremental(ctx context.Context, b warehouse.Build) (wa
 // increment folds the new rows into the table. The statement that writes
 // them is queued, and rows gets its command tag (rows inserted or updated)
 // when it is sent. It takes up to two round trips: the lock of the table,
-// the new rows and what is known of both, then the checks of the key.
+// the new rows and what is known of both, then the checks of the key; the
+// statement that writes the rows goes with the COMMIT.
 func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan, rows *pgconn.CommandTag) error {
 	target := r.build.Relation.Key()
 	tmp := scratchName(r.build.Relation, r.build.InvocationID, "__kiln_new_")
@@ -137,12 +138,9 @@ func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan, ro
 	if readVersion {
 		steps = append(steps, queryStep(r.header+"select pg_catalog.current_setting('server_version_num')::int", "read the server version"))
 	}
-	steps = append(steps,
-		createTempAs(r.header, tmp, r.build.SQL),
-		analyzeTemp(r.header, tmp),
-		queryStep(columnsQuery(r.header, ident(target.Schema, target.Name)), "read the columns of "+target.String()),
-		queryStep(columnsQuery(r.header, tempRel(tmp)), "read the columns of the new rows"),
-	)
+	tableColumns := queryStep(columnsQuery(r.header, ident(target.Schema, target.Name)), "read the columns of "+target.String())
+	modelColumns := queryStep(columnsQuery(r.header, tempRel(tmp)), "read the columns of the new rows")
+	steps = append(steps, createTempAs(r.header, tmp, r.build.SQL), tableColumns, modelColumns)
 	res, err := r.send(ctx, false, steps...)
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -172,11 +170,11 @@ func (r *run) increment(ctx context.Context, w *Warehouse, p incrementalPlan, ro
 	if p.Strategy, err = chooseStrategy(p, version); err != nil {
 		return err
 	}
-	tableCols, err := r.readColumns(res[2], "read the columns of "+target.String())
+	tableCols, err := r.readColumns(res[len(res)-2], tableColumns.What)
 	if err != nil {
 		return err
 	}
-	modelCols, err := r.readColumns(res[3], "read the columns of the new rows")
+	modelCols, err := r.readColumns(res[len(res)-1], modelColumns.What)
 	if err != nil {
 		return err
 	}
@@ -257,19 +255,66 @@ func resolveKey(key []string, model, table []column, mode string) ([]string, err
 
 // checkKey refuses new rows that could not be matched on the key, or that
 // would match the same row twice: a NULL in a key column, or a key held by
-// more than one new row. Both checks take one round trip.
+// more than one new row. It takes one round trip: a unique index on the key
+// of the new rows (see uniqueKeyIndex), built in a savepoint, and the query
+// for NULLs. Only when the index cannot be built do more queries run, after
+// the savepoint is rolled back: to name the keys held twice, or, when a key
+// is too long for a btree index or of a type without one, to check for
+// them by grouping the rows instead.
 func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
+	index := uniqueKeyIndex(r.header, tmp, key)
+	nulls := queryStep(nullKeyQuery(r.header, tmp, key), "check the unique_key for nulls")
+	res, err := r.send(ctx, false, savepointKey(r.header), index, releaseKey(r.header), nulls)
+	if err != nil {
+		return r.recheckKey(ctx, tmp, key, index, err)
+	}
+	return r.refuseNulls(res[3], nulls.What, key)
+}
+
+// recheckKey follows a failure of checkKey's round trip, err. When the
+// index could not be built for a reason the rows explain, it rolls back to
+// the savepoint and checks them as the index would have, by queries that
+// also name the offending rows or keys; otherwise it returns err. After a
+// unique_violation one of the queries must find something; if neither
+// does, the server's error is the answer.
+func (r *run) recheckKey(ctx context.Context, tmp string, key []string, index step, err error) error {
+	failed := r.failed
+	var pgErr *pgconn.PgError
+	if failed == nil || failed.step.SQL != index.SQL || !errors.As(failed.err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
+	case "54000", "42704": // index row too big; no default btree operator class
+	default:
+		return err
+	}
+	r.failed = nil // the savepoint is rolled back: the transaction goes on
 	nulls := queryStep(nullKeyQuery(r.header, tmp, key), "check the unique_key for nulls")
 	dups := queryStep(duplicateKeyQuery(r.header, tmp, key), "check the unique_key for duplicates")
-	res, err := r.send(ctx, false, nulls, dups)
+	res, err := r.send(ctx, false, rollbackToKey(r.header), nulls, dups)
 	if err != nil {
 		return err
 	}
+	if err := r.refuseNulls(res[1], nulls.What, key); err != nil {
+		return err
+	}
+	if err := r.refuseDuplicates(res[2], dups.What, key); err != nil {
+		return err
+	}
+	if pgErr.Code == "23505" {
+		return failed.explained
+	}
+	return nil
+}
+
+// refuseNulls reads the result of nullKeyQuery: an error when it found rows.
+func (r *run) refuseNulls(res *pgconn.Result, what string, key []string) error {
 	var total int64
 	var samples []string
-	for i := range res[0].Rows {
+	for i := range res.Rows {
 		var row string
-		if err := r.scan(res[0], i, nulls.What, &total, &row); err != nil {
+		if err := r.scan(res, i, what, &total, &row); err != nil {
 			return err
 		}
 		samples = append(samples, shorten(row, 200))
@@ -278,18 +323,24 @@ func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
 		return fmt.Errorf("unique_key %s is null in %d of the new rows, which kiln cannot match with the table; "+
 			"nothing was changed. For example: %s", keyList(key), total, strings.Join(samples, "; "))
 	}
+	return nil
+}
 
-	samples = samples[:0]
-	for i := range res[1].Rows {
+// refuseDuplicates reads the result of duplicateKeyQuery: an error when it
+// found keys held twice.
+func (r *run) refuseDuplicates(res *pgconn.Result, what string, key []string) error {
+	var total int64
+	var samples []string
+	for i := range res.Rows {
 		vals := make([]any, len(key)+2)
 		texts := make([]string, len(key))
 		var count int64
 		vals[0] = &total
-		for i := range texts {
-			vals[i+1] = &texts[i]
+		for j := range texts {
+			vals[j+1] = &texts[j]
 		}
 		vals[len(vals)-1] = &count
-		if err := r.scan(res[1], i, dups.What, vals...); err != nil {
+		if err := r.scan(res, i, what, vals...); err != nil {
 			return err
 		}
 		samples = append(samples, fmt.Sprintf("%s (%d rows)", keyValues(key, texts), count))

@@ -230,6 +230,84 @@ func TestIncrementalRejectsDuplicateKey(t *testing.T) {
 	assertUnchanged(t, s)
 }
 
+// A NULL key is reported before duplicates, as when the checks were two
+// queries, though the unique index fails first.
+func TestIncrementalRejectsNullKeyBeforeDuplicates(t *testing.T) {
+	for _, strategy := range []string{"merge", "delete+insert"} {
+		t.Run(strategy, func(t *testing.T) {
+			inc := warehouse.Incremental{UniqueKey: []string{"id"}, Strategy: strategy}
+			s := orders(t, inc)
+			sql := "select * from (values (2, 'x'::text, 1.0), (2, 'y', 2.0), (null, 'z', 3.0)) v(id, status, amount)"
+			res, err := build(t, incremental(s, "t", sql, inc))
+			want := `unique_key id is null in 1 of the new rows, which kiln cannot match with the table; ` +
+				`nothing was changed. For example: {"id":null,"status":"z","amount":3.0}`
+			if err == nil || err.Error() != want {
+				t.Errorf("error:\n got %v\nwant %s", err, want)
+			}
+			if all := strings.Join(res.Statements, "\n"); !strings.Contains(all, "rollback to savepoint") {
+				t.Errorf("the failed index was not followed by the queries that name the rows:\n%s", all)
+			}
+			assertUnchanged(t, s)
+
+			sql = "select * from (values (2, 'x'::text, 1.0), (2, 'y', 2.0), (7, 'z', 3.0), (7, 'z', 3.0)) v(id, status, amount)"
+			_, err = build(t, incremental(s, "t", sql, inc))
+			want = "unique_key id is not unique in the new rows: 2 key values appear more than once, so kiln cannot tell " +
+				"which row is the new one; nothing was changed. For example: id=2 (2 rows), id=7 (2 rows)"
+			if err == nil || err.Error() != want {
+				t.Errorf("error:\n got %v\nwant %s", err, want)
+			}
+			assertUnchanged(t, s)
+		})
+	}
+}
+
+// A key a btree index cannot hold, too long or of a type without a btree
+// operator class, is checked by grouping the rows instead.
+func TestIncrementalKeyWithoutBtreeIndex(t *testing.T) {
+	// md5 digests do not compress: 200 of them make a 6,400-byte key, more
+	// than a btree entry holds (about 2,700 bytes). xid has a hash operator
+	// class, which GROUP BY and the merge's hash join use, but no btree one.
+	long := "(select string_agg(md5(i::text || '-' || v.n::text), '') from generate_series(1, 200) i)"
+	for _, c := range []struct{ name, first, next, dup, want string }{
+		{name: "too long",
+			first: "select n, " + long + " as k, 'a'::text as note from (values (1), (2)) v(n)",
+			next:  "select n, " + long + " as k, 'b'::text as note from (values (2), (3)) v(n)",
+			dup:   "select n, " + long + " as k, 'c'::text as note from (values (3), (3)) v(n)",
+			want:  "unique_key k is not unique in the new rows: 1 key value appears more than once"},
+		{name: "no btree operator class",
+			first: "select n, n::text::xid as k, 'a'::text as note from (values (1), (2)) v(n)",
+			next:  "select n, n::text::xid as k, 'b'::text as note from (values (2), (3)) v(n)",
+			dup:   "select n, n::text::xid as k, 'c'::text as note from (values (3), (3)) v(n)",
+			want: "unique_key k is not unique in the new rows: 1 key value appears more than once, so kiln cannot " +
+				"tell which row is the new one; nothing was changed. For example: k=3 (2 rows)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSchema(t)
+			inc := warehouse.Incremental{UniqueKey: []string{"k"}, Full: true}
+			mustBuild(t, incremental(s, "t", c.first, inc))
+			inc.Full = false
+			res := mustBuild(t, incremental(s, "t", c.next, inc))
+			if res.RowsAffected != 2 {
+				t.Errorf("RowsAffected = %d, want 2", res.RowsAffected)
+			}
+			if all := strings.Join(res.Statements, "\n"); !strings.Contains(all, "rollback to savepoint") {
+				t.Errorf("the key was indexed; the test checks the other way:\n%s", all)
+			}
+			rows := "select string_agg(n || note, ',' order by n) from " + ident(s, "t")
+			if got := queryString(t, rows); got != "1a,2b,3b" {
+				t.Errorf("rows after the increment: %s, want 1a,2b,3b", got)
+			}
+			_, err := build(t, incremental(s, "t", c.dup, inc))
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("error:\n got %v\nwant %s...", err, c.want)
+			}
+			if got := queryString(t, rows); got != "1a,2b,3b" {
+				t.Errorf("rows after the refused increment: %s, want 1a,2b,3b", got)
+			}
+		})
+	}
+}
+
 func TestIncrementalUnknownStrategyTouchesNothing(t *testing.T) {
 	s := orders(t, warehouse.Incremental{})
 	res, err := build(t, incremental(s, "t", "select 1", warehouse.Incremental{Strategy: "insert_overwrite"}))

@@ -29,7 +29,10 @@ func lockForIncrement(h string, target warehouse.Relation) step {
 }
 
 // createTempAs puts the model's new rows in a temporary table that
-// disappears with the transaction, whether it commits or not.
+// disappears with the transaction, whether it commits or not. Autovacuum
+// never analyzes a temporary table, and kiln does not either: with a
+// unique_key, the index of uniqueKeyIndex tells the planner what it needs;
+// without one, the rows are inserted as they are, whatever the plan.
 func createTempAs(h, tmp, sql string) step {
 	return modelStep(h, "create temporary table "+ident(tmp)+" on commit drop as", sql,
 		"select the new rows of the model")
@@ -38,10 +41,32 @@ func createTempAs(h, tmp, sql string) step {
 // tempRel names a temporary table unambiguously, whatever the search_path.
 func tempRel(tmp string) string { return ident("pg_temp", tmp) }
 
-// analyzeTemp gives the planner statistics on the new rows: autovacuum
-// never visits temporary tables.
-func analyzeTemp(h, tmp string) step {
-	return plain(h, "analyze "+tempRel(tmp), "analyze the new rows")
+// keySavepoint is the savepoint set before uniqueKeyIndex, so that the
+// new rows are still there to be described when it fails.
+const keySavepoint = "kiln_unique_key"
+
+func savepointKey(h string) step {
+	return plain(h, "savepoint "+keySavepoint, "set a savepoint before the checks of the unique_key")
+}
+
+func releaseKey(h string) step {
+	return plain(h, "release savepoint "+keySavepoint, "release the savepoint of the checks of the unique_key")
+}
+
+func rollbackToKey(h string) step {
+	return plain(h, "rollback to savepoint "+keySavepoint, "go back to the savepoint of the checks of the unique_key")
+}
+
+// uniqueKeyIndex refuses new rows that hold the same key twice: building
+// the index fails with unique_violation (23505). NULLs are distinct to it,
+// and nullKeyQuery, which reads the index, finds them. Building it also
+// records in the catalog how many new rows there are, and tells the
+// planner that the key is unique among them: with that, the merge hashes
+// the new rows rather than the table, as it does after an ANALYZE, which
+// costs about twice as much (see bench_incremental_test.go).
+func uniqueKeyIndex(h, tmp string, key []string) step {
+	return plain(h, "create unique index on "+tempRel(tmp)+" ("+identList(key, "")+")",
+		"check the unique_key for duplicates")
 }
 
 // columnsQuery lists the columns of rel, a name as regclass reads it, with
@@ -57,7 +82,8 @@ order by a.attnum`
 const maxSamples = 5
 
 // nullKeyQuery finds new rows with a NULL in a key column: how many there
-// are, and the first few, whole, as JSON.
+// are, and the first few, whole, as JSON. After uniqueKeyIndex, for a key
+// of one column, it is a look-up in that index rather than a scan.
 func nullKeyQuery(h, tmp string, key []string) string {
 	conds := make([]string, len(key))
 	for i, k := range key {
@@ -70,7 +96,9 @@ limit ` + strconv.Itoa(maxSamples)
 }
 
 // duplicateKeyQuery finds keys held by more than one new row: how many
-// such keys there are, and the most repeated ones with their counts.
+// such keys there are, and the most repeated ones with their counts. It
+// runs only once uniqueKeyIndex has failed, to name the keys, or could not
+// be built (a key too long for a btree index, or of a type without one).
 func duplicateKeyQuery(h, tmp string, key []string) string {
 	cols := make([]string, len(key))
 	texts := make([]string, len(key))
