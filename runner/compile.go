@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -97,6 +98,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		dir = "."
 	}
 	fsys := os.DirFS(dir)
+	reads := newReadLog(fsys) // what project.Load reads keys the parse cache
 	loadOpts := project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv}
 	// The profile comes first: dbt_project.yml and property files may use
 	// {{ target.schema }}, so the loader needs the target.
@@ -117,7 +119,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		return nil, err
 	}
 	loadOpts.Target = target.Map()
-	proj, err := project.Load(fsys, loadOpts)
+	proj, err := project.Load(reads, loadOpts)
 	if proj != nil {
 		for _, w := range proj.Warnings {
 			e.emit(Warned{Diagnostic: w})
@@ -158,6 +160,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	var errs diag.List
 	c.loadSources()
 	c.addSeeds()
+	c.cache = c.openCache(e, reads)
 	errs.Add(c.renderAll(ctx, e, false))
 	errs.Add(c.resolve())
 	if err := errs.Err(); err != nil {
@@ -199,6 +202,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 			return nil, err
 		}
 	}
+	c.saveCache(e)
 	return c, nil
 }
 
@@ -263,21 +267,29 @@ func (c *Compiled) renderAll(ctx context.Context, e *Engine, final bool) error {
 	read := make([]*inputs, len(models))
 	var mu sync.Mutex
 	var errs diag.List
+	// A few workers take the models in turn: a goroutine per model would
+	// grow a new stack for each of gonja's deep parses.
+	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, m := range models {
+	for range min(runtime.GOMAXPROCS(0), len(models)) {
 		g.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
+			for i := int(next.Add(1) - 1); i < len(models); i = int(next.Add(1) - 1) {
+				if gctx.Err() != nil {
+					return gctx.Err()
+				}
+				res, got, in, ok := c.cachedResult(e, models[i], provisional, final)
+				var err error
+				if !ok {
+					res, got, in, err = c.render(e, models[i], provisional, final)
+				}
+				if err != nil {
+					mu.Lock()
+					errs.Add(err)
+					mu.Unlock()
+					continue
+				}
+				results[i], handed[i], read[i] = res, got, in
 			}
-			res, got, in, err := c.render(e, m, provisional, final)
-			if err != nil {
-				mu.Lock()
-				errs.Add(err)
-				mu.Unlock()
-				return nil
-			}
-			results[i], handed[i], read[i] = res, got, in
 			return nil
 		})
 	}
@@ -322,10 +334,7 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 				return n.Relation
 			}
 		}
-		if r, ok := provisional[name]; ok {
-			return r
-		}
-		return warehouse.Relation{Database: c.Target.DBName, Schema: c.Target.Schema, Name: name}
+		return c.provisionalRelation(provisional, name)
 	}
 	this := relationOf(m.Name)
 	handed[m.Name] = this
@@ -337,11 +346,7 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 			return r, nil
 		},
 		Source: func(src, table string) (warehouse.Relation, error) {
-			s, ok := c.Sources[SourceID(c.Project.Name, src, table)]
-			if !ok {
-				return warehouse.Relation{Schema: src, Name: table}, nil
-			}
-			return s.Relation, nil
+			return c.sourceRelation(src, table), nil
 		},
 		Var: func(name string) (any, bool) {
 			v, ok := c.lookupVar(name)

@@ -130,6 +130,9 @@ func hookSQL(v any) ([]string, error) {
 func (c *Compiled) renderHooks(e *Engine, n *Node, key string) ([]string, error) {
 	raw, _ := hookSQL(n.Config[key])
 	out := make([]string, 0, len(raw))
+	if len(raw) == 0 {
+		return out, nil // no context to build: most models have no hooks
+	}
 	this := n.Relation
 	ctx := jinja.Context{
 		Node:          n.ID,

@@ -135,3 +135,23 @@ func abbreviate(s string) string {
 	}
 	return s
 }
+
+// TestPlainTextSkipsJinja checks that a file without Jinja renders as it
+// does through gonja: the same file behind an empty comment goes through
+// the lexer, the parser and the renderer.
+func TestPlainTextSkipsJinja(t *testing.T) {
+	env := newTestEnv(t)
+	for _, src := range []string{"", "\n", "select 1\n", "select 1\n\n", "a\r\nb\r\n", "a\rb", "{ x } %} }} #}", "é\n"} {
+		plain, err := env.Render(File{Path: "m.sql", Source: src}, Context{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaGonja, err := env.Render(File{Path: "m.sql", Source: "{# #}" + src}, Context{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.SQL != viaGonja.SQL || plain.Config == nil {
+			t.Errorf("Render(%q) = %q, through gonja %q", src, plain.SQL, viaGonja.SQL)
+		}
+	}
+}

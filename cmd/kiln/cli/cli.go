@@ -50,7 +50,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 // nonEmpty drops empty arguments, which schedulers' templated argument
-// lists produce (Airflow: "{{ '' if ... else '--select=x' }}").
+// lists produce (Airflow: "{{ ” if ... else '--select=x' }}").
 func nonEmpty(args []string) []string {
 	out := make([]string, 0, len(args))
 	for _, a := range args {

@@ -88,8 +88,8 @@ func compileRow(ctx context.Context, c config, work string, n int) (string, erro
 			if err != nil {
 				return "", err
 			}
-			if got != n {
-				return "", fmt.Errorf("kiln compile wrote %d compiled models, want %d", got, n)
+			if got != n+tests {
+				return "", fmt.Errorf("kiln compile wrote %d compiled files, want %d (a model or test each)", got, n+tests)
 			}
 		}
 	}
