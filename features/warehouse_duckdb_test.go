@@ -171,7 +171,7 @@ func pgText(v any, typ string) string {
 	case time.Time:
 		return timeText(v, typ)
 	case duckdb.Interval:
-		return fmt.Sprintf("%d mons %d days %s", v.Months, v.Days, time.Duration(v.Micros)*time.Microsecond)
+		return intervalText(v)
 	case []byte:
 		if typ == "UUID" && len(v) == 16 {
 			h := hex.EncodeToString(v)
@@ -235,6 +235,35 @@ func timeText(t time.Time, typ string) string {
 		return t.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
 	}
 	return t.Format("2006-01-02 15:04:05.999999")
+}
+
+// intervalText prints an interval as PostgreSQL's default style does:
+// 1 year 2 mons 3 days 04:05:06.5.
+func intervalText(v duckdb.Interval) string {
+	var parts []string
+	unit := func(n int64, name string) {
+		switch {
+		case n == 1 || n == -1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, name))
+		case n != 0:
+			parts = append(parts, fmt.Sprintf("%d %ss", n, name))
+		}
+	}
+	unit(int64(v.Months/12), "year")
+	unit(int64(v.Months%12), "mon")
+	unit(int64(v.Days), "day")
+	if v.Micros != 0 || len(parts) == 0 {
+		us, sign := v.Micros, ""
+		if us < 0 {
+			us, sign = -us, "-"
+		}
+		t := fmt.Sprintf("%s%02d:%02d:%02d", sign, us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+		if frac := us % 1_000_000; frac != 0 {
+			t += strings.TrimRight(fmt.Sprintf(".%06d", frac), "0")
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " ")
 }
 
 func (d *duckDatabase) relations(ctx context.Context, schema string) ([]relation, error) {
