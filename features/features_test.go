@@ -90,7 +90,7 @@ func setup(ctx context.Context, opts godog.Options) (*harness, error) {
 				t.w = pg
 			}
 		case "duckdb":
-			t.w = duckDB{}
+			t.w, t.err = openDuckDB()
 		}
 		h.warehouses = append(h.warehouses, t)
 	}

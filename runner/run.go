@@ -220,11 +220,15 @@ func (x *execution) execute(ctx context.Context, n *Node, catalog warehouse.Cata
 	if err != nil && nr.Status != Fail {
 		nr.Status = Error
 		nr.Message = err.Error()
+		file := n.CompiledPath
+		if file == "" { // a seed: point at its CSV file
+			file = n.Path
+		}
 		var qe *warehouse.QueryError
 		if errors.As(err, &qe) && qe.Line > 0 {
-			nr.Position = &Position{File: n.CompiledPath, Line: qe.Line, Col: qe.Col}
+			nr.Position = &Position{File: file, Line: qe.Line, Col: qe.Col}
 		} else {
-			nr.Position = &Position{File: n.CompiledPath}
+			nr.Position = &Position{File: file}
 		}
 		if ctx.Err() != nil {
 			nr.Status = Cancelled

@@ -15,7 +15,7 @@ import (
 // engineFor builds the engine for a command with the view chosen by flags.
 func engineFor(cmd *cobra.Command, f *commonFlags) (*runner.Engine, view) {
 	v := newView(f.logFormat, cmd.OutOrStdout(), cmd.ErrOrStderr())
-	return &runner.Engine{Connect: connectPostgres, Events: v.event, Version: Version}, v
+	return &runner.Engine{Connect: connect, Events: v.event, Version: Version}, v
 }
 
 // newExecCmd builds run, test and build: commands that execute nodes.

@@ -14,9 +14,9 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse/postgres"
 )
 
-// connectPostgres opens the warehouse a profile target names: PostgreSQL,
+// connect opens the warehouse a profile target names: PostgreSQL,
 // or a DuckDB file (connectDuckDB, which a kiln built without cgo lacks).
-func connectPostgres(ctx context.Context, t *project.Target, threads int) (warehouse.Warehouse, error) {
+func connect(ctx context.Context, t *project.Target, threads int) (warehouse.Warehouse, error) {
 	switch t.Type {
 	case "postgres":
 	case "duckdb":

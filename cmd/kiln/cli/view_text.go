@@ -74,7 +74,11 @@ func (v *textView) nodeFinished(e runner.NodeFinished) {
 		if r.Position != nil {
 			where = r.Position.String()
 		}
-		fmt.Fprintf(v.out, "    %s: %s\n", where, r.Message)
+		if strings.HasPrefix(r.Message, where) { // a CSV error already names its file and line
+			fmt.Fprintf(v.out, "    %s\n", r.Message)
+		} else {
+			fmt.Fprintf(v.out, "    %s: %s\n", where, r.Message)
+		}
 	}
 }
 

@@ -15,8 +15,10 @@ import (
 // as it was, and no scratch relation remains. Views that depend on a
 // replaced relation are recreated on the new one in the same transaction,
 // with their comments, and the relation's own comments are carried over.
-// b.Options apply inside the transaction (see checkOptions). The
-// statements run so far are returned even on error.
+// b.Options apply inside the transaction (see checkOptions). What is at
+// b.Relation is looked up inside the transaction, so b.Existing, read at
+// the start of the run, only has to be right about Other. The statements
+// run so far are returned even on error.
 func (w *Warehouse) Build(ctx context.Context, b warehouse.Build) (warehouse.BuildResult, error) {
 	if err := checkRelation(b.Relation); err != nil {
 		return warehouse.BuildResult{RowsAffected: -1}, err

@@ -223,9 +223,7 @@ func resolveKey(key []string, model, table []column, mode string) ([]string, err
 func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
 	var total int64
 	var samples []string
-	nulls := plain(r.header, "", "check the unique_key for nulls")
-	nulls.SQL = nullKeyQuery(r.header, tmp, key)
-	err := r.queryRows(ctx, nulls, func(rows *sql.Rows) error {
+	err := r.queryRows(ctx, nullKeyQuery(r.header, tmp, key), func(rows *sql.Rows) error {
 		for rows.Next() {
 			var row string
 			if err := rows.Scan(&total, &row); err != nil {
@@ -243,9 +241,7 @@ func (r *run) checkKey(ctx context.Context, tmp string, key []string) error {
 			"nothing was changed. For example: %s", keyList(key), total, strings.Join(samples, "; "))
 	}
 
-	dups := plain(r.header, "", "check the unique_key for duplicates")
-	dups.SQL = duplicateKeyQuery(r.header, tmp, key)
-	err = r.queryRows(ctx, dups, func(rows *sql.Rows) error {
+	err = r.queryRows(ctx, duplicateKeyQuery(r.header, tmp, key), func(rows *sql.Rows) error {
 		for rows.Next() {
 			vals := make([]any, len(key)+2)
 			texts := make([]string, len(key))

@@ -40,32 +40,32 @@ const maxSamples = 5
 
 // nullKeyQuery finds new rows with a NULL in a key column: how many there
 // are, and the first few, whole, as JSON.
-func nullKeyQuery(h, tmp string, key []string) string {
+func nullKeyQuery(h, tmp string, key []string) step {
 	conds := make([]string, len(key))
 	for i, k := range key {
 		conds[i] = sourceAlias + "." + ident(k) + " is null"
 	}
-	return h + `select count(*) over (), to_json(` + sourceAlias + `)::varchar
-from ` + tempRel(tmp) + ` as ` + sourceAlias + `
-where ` + strings.Join(conds, " or ") + `
-limit ` + strconv.Itoa(maxSamples)
+	return plain(h, `select count(*) over (), to_json(`+sourceAlias+`)::varchar
+from `+tempRel(tmp)+` as `+sourceAlias+`
+where `+strings.Join(conds, " or ")+`
+limit `+strconv.Itoa(maxSamples), "check the unique_key for nulls")
 }
 
 // duplicateKeyQuery finds keys held by more than one new row: how many
 // such keys there are, and the most repeated ones with their counts.
-func duplicateKeyQuery(h, tmp string, key []string) string {
+func duplicateKeyQuery(h, tmp string, key []string) step {
 	cols := make([]string, len(key))
 	texts := make([]string, len(key))
 	for i, k := range key {
 		cols[i] = ident(k)
 		texts[i] = "cast(" + ident(k) + " as varchar)"
 	}
-	return h + `select count(*) over (), ` + strings.Join(texts, ", ") + `, count(*)
-from ` + tempRel(tmp) + `
-group by ` + strings.Join(cols, ", ") + `
+	return plain(h, `select count(*) over (), `+strings.Join(texts, ", ")+`, count(*)
+from `+tempRel(tmp)+`
+group by `+strings.Join(cols, ", ")+`
 having count(*) > 1
-order by count(*) desc, ` + strings.Join(cols, ", ") + `
-limit ` + strconv.Itoa(maxSamples)
+order by count(*) desc, `+strings.Join(cols, ", ")+`
+limit `+strconv.Itoa(maxSamples), "check the unique_key for duplicates")
 }
 
 // alterSteps renders the changes, one statement each, so that a failure

@@ -4,7 +4,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -149,5 +148,3 @@ func tryBuild(t testing.TB, w *Warehouse, b warehouse.Build) (warehouse.BuildRes
 	b.Existing = kindAt(t, w, b.Relation.Name)
 	return w.Build(context.Background(), b)
 }
-
-var _ = sql.ErrNoRows

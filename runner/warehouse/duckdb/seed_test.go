@@ -179,3 +179,17 @@ func TestDecimalRounding(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedHeaderOnlyReplacesAView(t *testing.T) {
+	w := openTest(t)
+	mustBuild(t, w, build("empty", "view", "select 1 as id"))
+	res, err := loadSeed(t, w, seed("empty", []warehouse.Column{col("id", "integer"), col("amount", "numeric")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RowsAffected != 0 || kindAt(t, w, "empty") != warehouse.Table {
+		t.Errorf("RowsAffected %d, kind %s", res.RowsAffected, kindAt(t, w, "empty"))
+	}
+	want(t, w, `select column_name, data_type from duckdb_columns() where table_name = 'empty' order by column_index`,
+		"id|INTEGER", "amount|DECIMAL(18,0)")
+}
