@@ -254,37 +254,45 @@ func (l *loader) readColumns(file string, p pair) []Column {
 
 // applyPatches merges what property files say into the models they name.
 func (l *loader) applyPatches() {
-	byName := map[string][]*Model{}
+	applyPatches(l, "model", ".sql", l.p.Models, func(m *Model) string { return m.Name }, l.patches,
+		func(m *Model, pt *modelPatch) {
+			m.Config = m.Config.Merge(pt.config)
+			m.Description, m.Columns, m.Tests, m.PatchPath = pt.description, pt.columns, pt.tests, pt.file
+		})
+}
+
+// applyPatches pairs each property-file entry with the nodes of its name
+// and applies it to them. An entry naming no node is a warning with a
+// did-you-mean; a name described twice is an error naming both places.
+func applyPatches[T any](l *loader, kind, ext string, nodes []T, nameOf func(T) string, patches []*modelPatch, apply func(T, *modelPatch)) {
+	byName := map[string][]T{}
 	var names []string
-	for _, m := range l.p.Models {
-		if _, ok := byName[m.Name]; !ok {
-			names = append(names, m.Name)
+	for _, n := range nodes {
+		name := nameOf(n)
+		if _, ok := byName[name]; !ok {
+			names = append(names, name)
 		}
-		byName[m.Name] = append(byName[m.Name], m)
+		byName[name] = append(byName[name], n)
 	}
 	sort.Strings(names)
 	done := map[string]*modelPatch{}
-	for _, pt := range l.patches {
-		models := byName[pt.name]
-		if len(models) == 0 {
-			d := diag.Warnf(pt.file, pt.line, "model '%s' is described but no .sql file defines it", pt.name)
+	for _, pt := range patches {
+		matched := byName[pt.name]
+		if len(matched) == 0 {
+			d := diag.Warnf(pt.file, pt.line, "%s '%s' is described but no %s file defines it", kind, pt.name, ext)
 			d.Hint = diag.Suggest(pt.name, names)
 			l.diags = append(l.diags, d)
 			continue
 		}
 		if prev := done[pt.name]; prev != nil {
-			d := diag.Errorf(pt.file, pt.line, "model '%s' is described twice: here and at %s:%d", pt.name, prev.file, prev.line)
-			d.Hint = "describe each model in one place"
+			d := diag.Errorf(pt.file, pt.line, "%s '%s' is described twice: here and at %s:%d", kind, pt.name, prev.file, prev.line)
+			d.Hint = "describe each " + kind + " in one place"
 			l.diags = append(l.diags, d)
 			continue
 		}
 		done[pt.name] = pt
-		for _, m := range models {
-			m.Config = m.Config.Merge(pt.config)
-			m.Description = pt.description
-			m.Columns = pt.columns
-			m.Tests = pt.tests
-			m.PatchPath = pt.file
+		for _, n := range matched {
+			apply(n, pt)
 		}
 	}
 }

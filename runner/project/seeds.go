@@ -147,39 +147,11 @@ func (l *loader) readSeedEntry(file string, e *yaml.Node) {
 // then reports enabled seeds that share a name with another seed or with
 // a model: ref() could not tell them apart.
 func (l *loader) finishSeeds() {
-	byName := map[string][]*Seed{}
-	var names []string
-	for _, s := range l.p.Seeds {
-		if _, ok := byName[s.Name]; !ok {
-			names = append(names, s.Name)
-		}
-		byName[s.Name] = append(byName[s.Name], s)
-	}
-	sort.Strings(names)
-	done := map[string]*modelPatch{}
-	for _, pt := range l.seedPatches {
-		seeds := byName[pt.name]
-		if len(seeds) == 0 {
-			d := diag.Warnf(pt.file, pt.line, "seed '%s' is described but no .csv file defines it", pt.name)
-			d.Hint = diag.Suggest(pt.name, names)
-			l.diags = append(l.diags, d)
-			continue
-		}
-		if prev := done[pt.name]; prev != nil {
-			d := diag.Errorf(pt.file, pt.line, "seed '%s' is described twice: here and at %s:%d", pt.name, prev.file, prev.line)
-			d.Hint = "describe each seed in one place"
-			l.diags = append(l.diags, d)
-			continue
-		}
-		done[pt.name] = pt
-		for _, s := range seeds {
+	applyPatches(l, "seed", ".csv", l.p.Seeds, func(s *Seed) string { return s.Name }, l.seedPatches,
+		func(s *Seed, pt *modelPatch) {
 			s.Config = s.Config.Merge(pt.config)
-			s.Description = pt.description
-			s.Columns = pt.columns
-			s.Tests = pt.tests
-			s.PatchPath = pt.file
-		}
-	}
+			s.Description, s.Columns, s.Tests, s.PatchPath = pt.description, pt.columns, pt.tests, pt.file
+		})
 
 	models := map[string]*Model{}
 	for _, m := range l.p.Models {
