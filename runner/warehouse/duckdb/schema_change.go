@@ -11,12 +11,8 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
-// column is one column of a relation, its type as DuckDB writes it
-// (duckdb_columns().data_type), e.g. INTEGER, DECIMAL(18,3), VARCHAR.
-type column struct {
-	Name string
-	Type string
-}
+// column is one column of a relation.
+type column = warehouse.Column
 
 // The on_schema_change modes.
 const (
@@ -28,76 +24,14 @@ const (
 
 var schemaModes = []string{schemaIgnore, schemaFail, schemaAppend, schemaSync}
 
-// retype is a column the model and the table both have, with different
-// types.
-type retype struct {
-	Name     string
-	From, To string // the table's type, the model's type
-}
-
-// schemaDiff is how the model's columns differ from the table's. Names
-// match without regard to case, as DuckDB matches them.
-type schemaDiff struct {
-	Added   []column // in the model only, in the model's order
-	Removed []column // in the table only, in the table's order
-	Retyped []retype // in the table's order
-}
-
-func (d schemaDiff) empty() bool {
-	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Retyped) == 0
-}
-
-// String lists the differences, e.g. `added note (VARCHAR); removed amount
-// (INTEGER); changed id from INTEGER to BIGINT`.
-func (d schemaDiff) String() string {
-	var parts []string
-	list := func(cols []column) string {
-		s := make([]string, len(cols))
-		for i, c := range cols {
-			s[i] = c.Name + " (" + c.Type + ")"
-		}
-		return strings.Join(s, ", ")
-	}
-	if len(d.Added) > 0 {
-		parts = append(parts, "added "+list(d.Added))
-	}
-	if len(d.Removed) > 0 {
-		parts = append(parts, "removed "+list(d.Removed))
-	}
-	if len(d.Retyped) > 0 {
-		s := make([]string, len(d.Retyped))
-		for i, r := range d.Retyped {
-			s[i] = r.Name + " from " + r.From + " to " + r.To
-		}
-		parts = append(parts, "changed "+strings.Join(s, ", "))
-	}
-	return strings.Join(parts, "; ")
-}
+type (
+	retype     = warehouse.Retype
+	schemaDiff = warehouse.SchemaDiff
+)
 
 // diffColumns compares the table's columns with the model's, by name.
 func diffColumns(table, model []column) schemaDiff {
-	var d schemaDiff
-	inModel := map[string]column{}
-	for _, c := range model {
-		inModel[strings.ToLower(c.Name)] = c
-	}
-	inTable := map[string]bool{}
-	for _, c := range table {
-		inTable[strings.ToLower(c.Name)] = true
-		m, ok := inModel[strings.ToLower(c.Name)]
-		switch {
-		case !ok:
-			d.Removed = append(d.Removed, c)
-		case m.Type != c.Type:
-			d.Retyped = append(d.Retyped, retype{Name: c.Name, From: c.Type, To: m.Type})
-		}
-	}
-	for _, c := range model {
-		if !inTable[strings.ToLower(c.Name)] {
-			d.Added = append(d.Added, c)
-		}
-	}
-	return d
+	return warehouse.DiffColumns(table, model, true)
 }
 
 // columnPlan is what an increment does to the table's columns, and which
@@ -123,7 +57,7 @@ func planColumns(mode string, target warehouse.Relation, table, model []column) 
 	switch mode {
 	case schemaIgnore:
 	case schemaFail:
-		if !d.empty() {
+		if !d.Empty() {
 			return p, fmt.Errorf("on_schema_change is 'fail' and the model's columns differ from %s: %s; "+
 				"nothing was changed (change on_schema_change, or rebuild the table with --full-refresh)", rel(target), d)
 		}

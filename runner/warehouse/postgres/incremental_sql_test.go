@@ -60,8 +60,8 @@ func TestGoldenIncrementalAppend(t *testing.T) {
 }
 
 func TestGoldenIncrementalSchemaChange(t *testing.T) {
-	table := []column{{"id", "integer"}, {"amount", "numeric(10,2)"}, {"note", "character varying(20)"}, {"old", "text"}}
-	model := []column{{"id", "bigint"}, {"amount", "numeric(12,2)"}, {"note", "text"}, {"New Col", "timestamp with time zone"}}
+	table := []column{{Name: "id", Type: "integer"}, {Name: "amount", Type: "numeric(10,2)"}, {Name: "note", Type: "character varying(20)"}, {Name: "old", Type: "text"}}
+	model := []column{{Name: "id", Type: "bigint"}, {Name: "amount", Type: "numeric(12,2)"}, {Name: "note", Type: "text"}, {Name: "New Col", Type: "timestamp with time zone"}}
 	p, err := planColumns(schemaSync, target, table, model)
 	if err != nil {
 		t.Fatal(err)
@@ -147,8 +147,8 @@ func TestPlanIncrement(t *testing.T) {
 
 func TestPlanColumns(t *testing.T) {
 	rel := warehouse.Relation{Schema: "s", Name: "t"}
-	table := []column{{"id", "integer"}, {"name", "text"}, {"gone", "text"}, {"n", "bigint"}}
-	model := []column{{"name", "text"}, {"id", "bigint"}, {"n", "integer"}, {"extra", "date"}}
+	table := []column{{Name: "id", Type: "integer"}, {Name: "name", Type: "text"}, {Name: "gone", Type: "text"}, {Name: "n", Type: "bigint"}}
+	model := []column{{Name: "name", Type: "text"}, {Name: "id", Type: "bigint"}, {Name: "n", Type: "integer"}, {Name: "extra", Type: "date"}}
 	for _, c := range []struct {
 		mode   string
 		alters string
@@ -188,7 +188,7 @@ func TestPlanColumns(t *testing.T) {
 		t.Errorf("fail with the same columns: %v", err)
 	}
 	// An unsafe change names the column and both types.
-	_, err := planColumns("sync_all_columns", rel, table, []column{{"id", "integer"}, {"name", "integer"}})
+	_, err := planColumns("sync_all_columns", rel, table, []column{{Name: "id", Type: "integer"}, {Name: "name", Type: "integer"}})
 	want := `on_schema_change is 'sync_all_columns' but column "name" of "s"."t" cannot change from text to integer`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("unsafe change: %v", err)
@@ -236,8 +236,8 @@ func TestSafeWidening(t *testing.T) {
 }
 
 func TestResolveKey(t *testing.T) {
-	model := []column{{"id", "integer"}, {"Day", "date"}, {"new", "text"}}
-	table := []column{{"id", "integer"}, {"Day", "date"}}
+	model := []column{{Name: "id", Type: "integer"}, {Name: "Day", Type: "date"}, {Name: "new", Type: "text"}}
+	table := []column{{Name: "id", Type: "integer"}, {Name: "Day", Type: "date"}}
 	key, err := resolveKey([]string{"ID", "Day"}, model, table, "ignore")
 	if err != nil || strings.Join(key, ",") != "id,Day" {
 		t.Errorf("key %v, %v", key, err)
