@@ -34,6 +34,32 @@ Feature: compile and ls work without a database
     And the file "target/compiled/shop/models/marts/revenue.sql" does not contain "config("
     And no relation in the schema matches "%"
 
+  Scenario: compile again picks up an edited model, a changed environment and a removed compiled file
+    A compile records what it read (files, directories, environment
+    variables) and wrote in target/kiln_compile.bin; the next one compares
+    content hashes and, when all match, does not load the project again.
+    Given the file "models/marts/region.sql" containing:
+      """
+      select '{{ env_var('REGION', 'eu') }}' as region
+      """
+    When I run "kiln compile" without a database
+    And I run "kiln compile" without a database
+    Then the exit code is 0
+    And the output contains "target/compiled/shop/models/marts/orders.sql"
+    And the output contains "Compiled 5 models."
+    And the JSON file "target/manifest.json" has "metadata.command" equal to "compile"
+    Given the file "models/marts/orders.sql" containing:
+      """
+      select id, amount * 2 as amount from {{ ref('stg_orders') }}
+      """
+    And the environment variable "REGION" is "us"
+    And the file "target/compiled/shop/models/other/customers.sql" is removed
+    When I run "kiln compile" without a database
+    Then the exit code is 0
+    And the file "target/compiled/shop/models/marts/orders.sql" contains "amount * 2"
+    And the file "target/compiled/shop/models/marts/region.sql" contains "'us' as region"
+    And the file "target/compiled/shop/models/other/customers.sql" exists
+
   Scenario: ls prints every model's FQN
     When I run "kiln ls" without a database
     Then the exit code is 0

@@ -5,11 +5,9 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"sort"
-	"sync"
 
 	"github.com/kiln-dev/kiln/runner/artifacts"
 	"github.com/kiln-dev/kiln/runner/jinja"
@@ -87,58 +85,15 @@ type inputRead struct {
 	Hash [32]byte
 }
 
-// readLog is the project directory as project.Load reads it: it records
-// the hash of every file read whole.
-type readLog struct {
-	fsys   fs.FS
-	mu     sync.Mutex
-	hashes map[string][32]byte
-	opened bool // a file was opened rather than read whole: its content is unknown
-}
-
-func newReadLog(fsys fs.FS) *readLog {
-	return &readLog{fsys: fsys, hashes: map[string][32]byte{}}
-}
-
-// ReadFile implements fs.ReadFileFS.
-func (r *readLog) ReadFile(name string) ([]byte, error) {
-	data, err := fs.ReadFile(r.fsys, name)
-	if err == nil {
-		h := sha256.Sum256(data)
-		r.mu.Lock()
-		r.hashes[name] = h
-		r.mu.Unlock()
-	}
-	return data, err
-}
-
-// Open implements fs.FS. What is read from the file is not recorded, so
-// the cache is not used.
-func (r *readLog) Open(name string) (fs.File, error) {
-	r.mu.Lock()
-	r.opened = true
-	r.mu.Unlock()
-	return r.fsys.Open(name)
-}
-
-// ReadDir implements fs.ReadDirFS. Listings need no record: a file that
-// appears is read, one that disappears is no longer read.
-func (r *readLog) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(r.fsys, name) }
-
-// Stat implements fs.StatFS.
-func (r *readLog) Stat(name string) (fs.FileInfo, error) { return fs.Stat(r.fsys, name) }
-
 // openCache computes the cache key of this load from what project.Load
 // read, and reads the cache file. The result is never nil; a problem of
 // any kind leaves it empty.
 func (c *Compiled) openCache(e *Engine, reads *readLog) *parseCache {
 	pc := &parseCache{path: targetFile(c.projectDir, path.Join(c.Project.TargetPath, cacheName))}
-	reads.mu.Lock()
-	pc.files, reads.hashes = reads.hashes, map[string][32]byte{}
-	opened := reads.opened
-	reads.mu.Unlock()
+	files, complete := reads.files()
+	pc.files = files
 	key, ok := c.cacheKey(e, pc.files)
-	if opened || !ok {
+	if !complete || !ok {
 		return pc
 	}
 	pc.key = key

@@ -48,7 +48,7 @@ func cacheEngine(env map[string]string) *Engine {
 // render did not come from the cache.
 func compileRendered(t *testing.T, e *Engine, opts Options) (*Compiled, []string) {
 	t.Helper()
-	c, err := e.Compile(context.Background(), opts)
+	c, err := e.compile(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,10 +233,18 @@ func TestCacheKeepsSecretsOut(t *testing.T) {
 	write(t, dir, "models/gate.sql", "{% if env_var('TOKEN') == var('pass') %}select 1{% endif %}")
 	e := cacheEngine(map[string]string{"TOKEN": "hunter2-token"})
 	compileRendered(t, e, Options{ProjectDir: dir, Vars: map[string]any{"pass": "hunter2-pass"}})
-	data, err := os.ReadFile(filepath.Join(dir, "target", cacheName))
+	cache, err := os.ReadFile(filepath.Join(dir, "target", cacheName))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.Compile(context.Background(), Options{ProjectDir: dir, Vars: map[string]any{"pass": "hunter2-pass"}}); err != nil {
+		t.Fatal(err)
+	}
+	record, err := os.ReadFile(filepath.Join(dir, "target", recordName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := append(cache, record...)
 	for _, secret := range []string{"hunter2", "s3cret"} {
 		if strings.Contains(string(data), secret) {
 			t.Errorf("the cache holds %q", secret)

@@ -6,8 +6,29 @@ import (
 )
 
 // Compile renders the selected models into target/compiled and writes the
-// manifest. It needs no database.
-func (e *Engine) Compile(ctx context.Context, opts Options) (*Compiled, error) {
+// manifest. It needs no database. When nothing changed since the previous
+// compile, it only writes the manifest's metadata (compile_record.go).
+func (e *Engine) Compile(ctx context.Context, opts Options) (*CompileResult, error) {
+	opts.command = "compile"
+	if res, ok := e.compileUnchanged(opts); ok {
+		return res, nil
+	}
+	removeRecord(opts)
+	rec, in := e.recording()
+	c, err := rec.compile(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &CompileResult{Nodes: make([]CompiledFile, len(c.Selected))}
+	for i, id := range c.Selected {
+		res.Nodes[i] = CompiledFile{NodeID: id, Path: c.Nodes[id].CompiledPath}
+	}
+	c.writeRecord(e, opts, in, res)
+	return res, nil
+}
+
+// compile is Compile without the record: load, render, write.
+func (e *Engine) compile(ctx context.Context, opts Options) (*Compiled, error) {
 	opts.command = "compile"
 	c, err := e.load(ctx, opts, fullSQL)
 	if err != nil {

@@ -3,7 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
-	"os"
+	"io/fs"
 	"path"
 	"runtime"
 	"sort"
@@ -79,6 +79,10 @@ type Compiled struct {
 	macros      *macroIndex
 	prior       *priorState // from --state, or nil
 	cache       *parseCache // first renders of the previous load, or nil
+	reads       *readLog    // what the load read of the project directory
+	// profileTarget is the target as the profile gives it, before
+	// --threads: what project.Load saw.
+	profileTarget map[string]any
 }
 
 // depth says how far compile goes.
@@ -97,28 +101,13 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	if dir == "" {
 		dir = "."
 	}
-	fsys := os.DirFS(dir)
+	fsys := newProjectFS(dir)
 	reads := newReadLog(fsys) // what project.Load reads keys the parse cache
-	loadOpts := project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv}
-	// The profile comes first: dbt_project.yml and property files may use
-	// {{ target.schema }}, so the loader needs the target.
-	profileName, err := project.ReadProfileName(fsys, loadOpts)
+	target, profilePath, err := e.loadTarget(fsys, dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	target, profilePath, err := project.LoadProfile(project.ProfileOptions{
-		ProfilesDir: opts.ProfilesDir,
-		ProjectDir:  dir,
-		Profile:     profileName,
-		Target:      opts.Target,
-		Vars:        opts.Vars,
-		EnvVar:      e.lookupEnv,
-		HomeDir:     e.homeDir(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	loadOpts.Target = target.Map()
+	loadOpts := project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv, Target: target.Map()}
 	proj, err := project.Load(reads, loadOpts)
 	if proj != nil {
 		for _, w := range proj.Warnings {
@@ -139,14 +128,16 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		return nil, err
 	}
 	c := &Compiled{
-		Project:     proj,
-		Target:      target,
-		ProfilePath: profilePath,
-		Vars:        mergeVars(proj.Vars, opts.Vars),
-		Nodes:       map[string]*Node{},
-		env:         env,
-		projectDir:  dir,
-		macros:      newMacroIndex(proj.Macros),
+		Project:       proj,
+		Target:        target,
+		ProfilePath:   profilePath,
+		Vars:          mergeVars(proj.Vars, opts.Vars),
+		Nodes:         map[string]*Node{},
+		env:           env,
+		projectDir:    dir,
+		macros:        newMacroIndex(proj.Macros),
+		reads:         reads,
+		profileTarget: loadOpts.Target,
 	}
 	if opts.State != "" {
 		if c.prior, err = readPriorState(opts.State); err != nil {
@@ -171,7 +162,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	}
 	selects, excludes := opts.Select, opts.Exclude
 	if opts.Selector != "" {
-		s, x, err := namedSelector(fsys, opts.Selector)
+		s, x, err := namedSelector(reads, opts.Selector)
 		if err != nil {
 			return nil, err
 		}
@@ -204,6 +195,26 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 	}
 	c.saveCache(e)
 	return c, nil
+}
+
+// loadTarget reads the profile's target. It comes before the project:
+// dbt_project.yml and property files may use {{ target.schema }}, so the
+// loader needs the target.
+func (e *Engine) loadTarget(fsys fs.FS, dir string, opts Options) (*project.Target, string, error) {
+	loadOpts := project.LoadOptions{Vars: opts.Vars, EnvVar: e.lookupEnv}
+	profileName, err := project.ReadProfileName(fsys, loadOpts)
+	if err != nil {
+		return nil, "", err
+	}
+	return project.LoadProfile(project.ProfileOptions{
+		ProfilesDir: opts.ProfilesDir,
+		ProjectDir:  dir,
+		Profile:     profileName,
+		Target:      opts.Target,
+		Vars:        opts.Vars,
+		EnvVar:      e.lookupEnv,
+		HomeDir:     e.homeDir(),
+	})
 }
 
 func mergeVars(project, cli map[string]any) map[string]any {

@@ -58,7 +58,7 @@ func TestCompileRendersFinalRelations(t *testing.T) {
 		"models/base.sql":  "{{ config(schema='core', alias='base_v2') }}\nselect 1 as id",
 		"models/child.sql": "select id from {{ ref('base') }}",
 	})
-	c, err := testEngine().Compile(context.Background(), Options{ProjectDir: dir})
+	c, err := testEngine().compile(context.Background(), Options{ProjectDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func TestBadOptionsFailTheLoadAndHooksRender(t *testing.T) {
 	dir = writeProject(t, map[string]string{
 		"models/b.sql": "{{ config(materialized='table', post_hook=\"grant select on {{ this }} to {{ var('role', 'reporter') }}\") }}\nselect 1",
 	})
-	c, err := testEngine().Compile(context.Background(), Options{ProjectDir: dir})
+	c, err := testEngine().compile(context.Background(), Options{ProjectDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

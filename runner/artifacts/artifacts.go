@@ -171,8 +171,13 @@ func WriteWith(path string, write func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
+	// CreateTemp makes the file readable by its owner only; artifacts are
+	// read by other users too (a scheduler's log collector), as dbt's are.
+	err = f.Chmod(0o644)
 	w := bufio.NewWriterSize(f, 256<<10)
-	err = write(w)
+	if err == nil {
+		err = write(w)
+	}
 	if err == nil {
 		err = w.Flush()
 	}
@@ -193,7 +198,7 @@ func WriteWith(path string, write func(io.Writer) error) error {
 func WriteManifest(path string, m *Manifest) error {
 	return WriteWith(path, func(w io.Writer) error {
 		s := &stream{w: w}
-		s.raw(`{"metadata":`)
+		s.raw(manifestHead)
 		s.value(m.Metadata)
 		s.raw(`,"nodes":`)
 		streamMap(s, m.Nodes)

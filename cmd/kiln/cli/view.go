@@ -10,7 +10,7 @@ import (
 type view interface {
 	event(runner.Event)
 	failure(error)
-	compiled(*runner.Compiled)
+	compiled(*runner.CompileResult)
 	debug(*runner.DebugReport, error)
 }
 

@@ -16,9 +16,14 @@ type jsonView struct {
 }
 
 func (v *jsonView) write(fields map[string]any) {
+	v.out.Write(line(fields))
+}
+
+// line is one event as a line of JSON, stamped with the time.
+func line(fields map[string]any) []byte {
 	fields["ts"] = time.Now().UTC().Format(time.RFC3339Nano)
 	b, _ := json.Marshal(fields)
-	v.out.Write(append(b, '\n'))
+	return append(b, '\n')
 }
 
 func (v *jsonView) event(ev runner.Event) {
@@ -93,10 +98,14 @@ func (v *jsonView) failure(err error) {
 	v.write(map[string]any{"event": "error", "level": "error", "message": err.Error()})
 }
 
-func (v *jsonView) compiled(c *runner.Compiled) {
-	for _, id := range c.Selected {
-		v.write(map[string]any{"event": "node_compiled", "level": "info", "node_id": id, "compiled_path": c.Nodes[id].CompiledPath})
+// compiled writes one event per node, in one write: a compile can list
+// tens of thousands.
+func (v *jsonView) compiled(r *runner.CompileResult) {
+	var b []byte
+	for _, n := range r.Nodes {
+		b = append(b, line(map[string]any{"event": "node_compiled", "level": "info", "node_id": n.NodeID, "compiled_path": n.Path})...)
 	}
+	v.out.Write(b)
 }
 
 func (v *jsonView) debug(r *runner.DebugReport, err error) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -108,11 +109,15 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func (v *textView) compiled(c *runner.Compiled) {
-	for _, id := range c.Selected {
-		fmt.Fprintln(v.out, c.Nodes[id].CompiledPath)
+// compiled lists the compiled files, through one buffer: a compile can
+// list tens of thousands.
+func (v *textView) compiled(r *runner.CompileResult) {
+	w := bufio.NewWriter(v.out)
+	for _, n := range r.Nodes {
+		fmt.Fprintln(w, n.Path)
 	}
-	fmt.Fprintf(v.out, "%s  Compiled %d models.\n", stamp(), len(c.Selected))
+	fmt.Fprintf(w, "%s  Compiled %d models.\n", stamp(), len(r.Nodes))
+	w.Flush()
 }
 
 func (v *textView) debug(r *runner.DebugReport, err error) {
