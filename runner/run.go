@@ -85,12 +85,16 @@ func (e *Engine) execute(ctx context.Context, opts Options, command string) (*Ru
 		Target: c.Target.Name, Schema: c.Target.Schema, Threads: c.Target.Threads,
 		Nodes: len(c.Selected), At: started})
 	res := &RunResult{InvocationID: invocation, Command: command, Started: started}
-	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait, storeFailures: opts.StoreFailures, fullRefresh: opts.FullRefresh, command: command}
+	x := &execution{engine: e, compiled: c, wh: wh, invocation: invocation, result: res, total: len(c.Selected), lockWait: opts.LockWait, storeFailures: opts.StoreFailures, fullRefresh: opts.FullRefresh, command: command,
+		runFiles: startRunFiles(len(c.Selected))}
 	if err = execRunHooks(ctx, wh, invocation, "on-run-start", onStart); err == nil {
 		err = x.run(ctx, catalog, opts.FailFast)
 		if herr := execRunHooks(ctx, wh, invocation, "on-run-end", onEnd); herr != nil && err == nil {
 			err = herr
 		}
+	}
+	if werr := x.runFiles.wait(); werr != nil && err == nil {
+		err = werr
 	}
 	res.Duration = time.Since(started)
 	if werr := e.writeArtifacts(c, invocation, command, res); werr != nil && err == nil {
@@ -111,6 +115,7 @@ type execution struct {
 	storeFailures bool
 	fullRefresh   bool
 	command       string
+	runFiles      *runFiles // target/run/, written in the background
 
 	mu     sync.Mutex // guards result, index and event emission
 	result *RunResult
@@ -250,9 +255,7 @@ func (x *execution) buildModel(ctx context.Context, n *Node, catalog warehouse.C
 		Incremental:  n.incremental(),
 		Options:      n.warehouseOptions(x.lockWait),
 	})
-	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
-		err = werr
-	}
+	x.runFiles.add(x.compiled, n, br.Statements)
 	nr := NodeResult{Status: Success, RowsAffected: br.RowsAffected}
 	if err == nil {
 		nr.Message = commandTag(n.Config.Materialized())
@@ -269,9 +272,7 @@ func (x *execution) buildModel(ctx context.Context, n *Node, catalog warehouse.C
 func (x *execution) runTest(ctx context.Context, n *Node) (NodeResult, error) {
 	t := n.test.compiled.Test(n.ID, x.invocation, x.compiled.storeFailuresAt(n, x.storeFailures))
 	res, err := x.wh.RunTest(ctx, t)
-	if werr := x.compiled.writeRun(n, res.Statements); werr != nil && err == nil {
-		err = werr
-	}
+	x.runFiles.add(x.compiled, n, res.Statements)
 	nr := NodeResult{RowsAffected: -1, Failures: res.Failures}
 	if err != nil {
 		return nr, err

@@ -56,9 +56,7 @@ func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Cat
 		FullRefresh:  x.fullRefresh,
 		Options:      n.warehouseOptions(x.lockWait),
 	})
-	if werr := x.compiled.writeRun(n, br.Statements); werr != nil && err == nil {
-		err = werr
-	}
+	x.runFiles.add(x.compiled, n, br.Statements)
 	if err != nil {
 		return nr, err
 	}
