@@ -7,14 +7,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"sync"
 	"time"
 )
 
@@ -314,103 +311,5 @@ func encodeEntry(enc *json.Encoder, buf *bytes.Buffer, key string, v any) error 
 		return err
 	}
 	buf.Truncate(buf.Len() - 1)
-	return nil
-}
-
-// File is a file to write and its content.
-type File struct {
-	Path string
-	Data string
-}
-
-// WriteDerived writes files that kiln derives again on every run, such as
-// compiled SQL, with up to workers writes at once. A file that already
-// holds its content is left alone, modification time included; the others
-// are written in place, not through a temporary file, since an interrupted
-// write only leaves a file that the next run rewrites. Directories are
-// created as needed. The error, if any, is that of the first failing file
-// in the order given.
-func WriteDerived(files []File, workers int) error {
-	workers = max(1, min(workers, len(files)))
-	errs := make([]error, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for i := range next {
-				errs[i] = writeDerived(files[i].Path, files[i].Data, &buf)
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeDerived makes path hold data, reading it first to leave it alone
-// when it already does. buf is scratch space kept between calls.
-func writeDerived(path, data string, buf *[]byte) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	}
-	if err != nil {
-		return err
-	}
-	same, size, err := holds(f, data, buf)
-	if err == nil && !same {
-		err = rewrite(f, data, size)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// holds reports whether f, at its start, holds exactly data, and its size.
-func holds(f *os.File, data string, buf *[]byte) (bool, int64, error) {
-	info, err := f.Stat()
-	if err != nil {
-		return false, 0, err
-	}
-	size := info.Size()
-	if size != int64(len(data)) {
-		return false, size, nil
-	}
-	if cap(*buf) < len(data) {
-		*buf = make([]byte, len(data))
-	}
-	b := (*buf)[:len(data)]
-	if _, err := io.ReadFull(f, b); err != nil {
-		return false, size, err
-	}
-	return string(b) == data, size, nil
-}
-
-// rewrite replaces the content of f, of the given size, with data.
-func rewrite(f *os.File, data string, size int64) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	if _, err := f.WriteString(data); err != nil {
-		return err
-	}
-	if size > int64(len(data)) {
-		return f.Truncate(int64(len(data)))
-	}
 	return nil
 }

@@ -1,0 +1,44 @@
+package artifacts
+
+import "sync"
+
+// File is a file to write and its content.
+type File struct {
+	Path string
+	Data string
+}
+
+// WriteDerived writes files that kiln derives again on every run, such as
+// compiled SQL, with up to workers writes at once. A file that already
+// holds its content is left alone, modification time included; the others
+// are written in place, not through a temporary file, since an interrupted
+// write only leaves a file that the next run rewrites. Directories are
+// created as needed. The error, if any, is that of the first failing file
+// in the order given.
+func WriteDerived(files []File, workers int) error {
+	workers = max(1, min(workers, len(files)))
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := range next {
+				errs[i] = writeDerived(files[i].Path, files[i].Data, &buf)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
