@@ -52,15 +52,57 @@ func (g *Graph[K]) Cycles() [][]K {
 
 // components returns the strongly connected components of g that contain a
 // cycle (more than one node, or a self-loop), each sorted, found with
-// Tarjan's algorithm over nodes and edges in key order.
+// Tarjan's algorithm over the nodes a topological sort leaves, and edges,
+// in key order.
 func (g *Graph[K]) components() [][]K {
+	suspects := g.notSortable()
+	if len(suspects) == 0 {
+		return nil
+	}
 	t := tarjan[K]{g: g, index: map[K]int{}, low: map[K]int{}, onStack: set[K]{}}
-	for _, k := range g.Nodes() {
+	for _, k := range suspects {
 		if _, seen := t.index[k]; !seen {
 			t.visit(k)
 		}
 	}
 	return t.out
+}
+
+// notSortable returns, sorted, the nodes that a topological sort cannot
+// place: those on a cycle and those depending on one. Every node of a
+// cycle is among them, so Tarjan's algorithm need only start from these;
+// for an acyclic graph, the usual case, there are none, and no node's
+// edges are sorted.
+func (g *Graph[K]) notSortable() []K {
+	pending := make(map[K]int, len(g.deps))
+	var ready []K
+	for k, deps := range g.deps {
+		if len(deps) == 0 {
+			ready = append(ready, k)
+		} else {
+			pending[k] = len(deps)
+		}
+	}
+	for len(ready) > 0 {
+		k := ready[len(ready)-1]
+		ready = ready[:len(ready)-1]
+		for d := range g.dependents[k] {
+			pending[d]--
+			if pending[d] == 0 {
+				delete(pending, d)
+				ready = append(ready, d)
+			}
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	out := make([]K, 0, len(pending))
+	for k := range pending {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 type tarjan[K cmp.Ordered] struct {

@@ -24,6 +24,8 @@ type Graph[K cmp.Ordered] struct {
 	dependents map[K]set[K] // node -> its direct dependents; every node has an entry
 }
 
+// set is a set of nodes. The edge sets of a node without edges are nil,
+// so that a large graph of few edges does not hold two empty maps a node.
 type set[K comparable] map[K]struct{}
 
 // New returns an empty graph.
@@ -37,8 +39,8 @@ func (g *Graph[K]) Add(k K) {
 		g.deps, g.dependents = map[K]set[K]{}, map[K]set[K]{}
 	}
 	if _, ok := g.deps[k]; !ok {
-		g.deps[k] = set[K]{}
-		g.dependents[k] = set[K]{}
+		g.deps[k] = nil
+		g.dependents[k] = nil
 	}
 }
 
@@ -48,6 +50,12 @@ func (g *Graph[K]) Add(k K) {
 func (g *Graph[K]) Connect(dependent, dependency K) {
 	g.Add(dependent)
 	g.Add(dependency)
+	if g.deps[dependent] == nil {
+		g.deps[dependent] = set[K]{}
+	}
+	if g.dependents[dependency] == nil {
+		g.dependents[dependency] = set[K]{}
+	}
 	g.deps[dependent][dependency] = struct{}{}
 	g.dependents[dependency][dependent] = struct{}{}
 }
