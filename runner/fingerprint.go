@@ -3,8 +3,8 @@ package runner
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"regexp"
+	"sync"
 
 	"github.com/kiln-dev/kiln/runner/jinja"
 )
@@ -55,10 +55,17 @@ func newMacroIndex(files []jinja.File) *macroIndex {
 // mentions lists the macro names that appear in text as whole words
 // (runs of letters, digits and underscores), sorted.
 func (idx *macroIndex) mentions(text string) []string {
-	if len(idx.hash) == 0 {
-		return nil
-	}
 	seen := map[string]bool{}
+	idx.eachMention(text, func(m string) { seen[m] = true })
+	return sortedKeys(seen)
+}
+
+// eachMention calls f for each whole word of text that is a macro name, as
+// often as it appears.
+func (idx *macroIndex) eachMention(text string, f func(string)) {
+	if len(idx.hash) == 0 {
+		return
+	}
 	for i := 0; i < len(text); {
 		if !isWordByte(text[i]) {
 			i++
@@ -69,11 +76,10 @@ func (idx *macroIndex) mentions(text string) []string {
 			j++
 		}
 		if _, ok := idx.hash[text[i:j]]; ok {
-			seen[text[i:j]] = true
+			f(text[i:j])
 		}
 		i = j
 	}
-	return sortedKeys(seen)
 }
 
 // isWordByte reports whether b is a letter, digit or underscore, a word
@@ -96,29 +102,60 @@ func (idx *macroIndex) closure(text string) map[string]string {
 			visit(c)
 		}
 	}
-	for _, m := range idx.mentions(text) {
-		visit(m)
-	}
+	idx.eachMention(text, visit)
 	return out
 }
 
 // fingerprint hashes everything a node's result depends on. Env var values
 // enter the hash but are never written anywhere.
 func (c *Compiled) fingerprint(n *Node) string {
-	doc := struct {
-		Source string            `json:"source"`
-		Config map[string]any    `json:"config"`
-		Vars   map[string]any    `json:"vars"`
-		Env    map[string]string `json:"env"`
-		Macros map[string]string `json:"macros"`
-	}{Source: n.source(), Config: n.Config, Macros: c.macros.closure(n.source())}
+	return c.fingerprintWith(n, c.macros.closure(n.source()))
+}
+
+// fingerprintWith is fingerprint with the node's macro closure already
+// computed. The hash is that of json.Marshal of
+//
+//	{"source": ..., "config": ..., "vars": ..., "env": ..., "macros": ...}
+//
+// (maps with sorted keys), written by fingerprintJSON without reflection;
+// TestFingerprintMatchesMarshal holds the two together, so fingerprints
+// of earlier manifests stay valid.
+func (c *Compiled) fingerprintWith(n *Node, macros map[string]string) string {
+	var vars map[string]any
+	var env map[string]string
 	if n.inputs != nil {
-		doc.Vars, doc.Env = n.inputs.vars, n.inputs.env
+		vars, env = n.inputs.vars, n.inputs.env
 	}
-	b, _ := json.Marshal(doc) // maps marshal with sorted keys
-	h := sha256.Sum256(b)
+	src := n.source()
+	buf := fingerprintBuffers.Get().(*[]byte)
+	defer fingerprintBuffers.Put(buf)
+	b := (*buf)[:0]
+	defer func() { *buf = b[:0] }()
+	b = append(b, `{"source":`...)
+	b = appendJSONString(b, src)
+	ok := true
+	b = append(b, `,"config":`...)
+	if b, ok = fingerprintJSON(b, n.Config); ok {
+		b = append(b, `,"vars":`...)
+		if b, ok = fingerprintJSON(b, vars); ok {
+			b = append(b, `,"env":`...)
+			b, _ = fingerprintJSON(b, env)
+			b = append(b, `,"macros":`...)
+			b, _ = fingerprintJSON(b, macros)
+			b = append(b, '}')
+		}
+	}
+	doc := b
+	if !ok {
+		doc = nil // json.Marshal failed on the document: the hash of nothing, as before
+	}
+	h := sha256.Sum256(doc)
 	return hex.EncodeToString(h[:])
 }
+
+// fingerprintBuffers holds the scratch buffers of fingerprintWith, which
+// writes a document about as long as the node's file for every node.
+var fingerprintBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // source is the node's file text.
 func (n *Node) source() string {

@@ -57,10 +57,10 @@ func (c *Compiled) writeRun(n *Node, statements []string) error {
 func (c *Compiled) manifest(version, invocation, command string) *artifacts.Manifest {
 	m := &artifacts.Manifest{
 		Metadata:  artifacts.Metadata{KilnVersion: version, GeneratedAt: time.Now().UTC(), InvocationID: invocation, Command: command},
-		Nodes:     map[string]artifacts.ManifestNode{},
-		Sources:   map[string]artifacts.ManifestSource{},
-		ParentMap: map[string][]string{},
-		ChildMap:  map[string][]string{},
+		Nodes:     make(map[string]artifacts.ManifestNode, len(c.Nodes)),
+		Sources:   make(map[string]artifacts.ManifestSource, len(c.Sources)),
+		ParentMap: make(map[string][]string, len(c.Nodes)),
+		ChildMap:  make(map[string][]string, len(c.Nodes)+len(c.Sources)),
 	}
 	ids := make([]string, 0, len(c.Nodes))
 	for id := range c.Nodes {
@@ -238,7 +238,8 @@ func runResults(version string, res *RunResult) *artifacts.RunResults {
 }
 
 func (c *Compiled) kilnNode(n *Node) *artifacts.KilnNode {
-	k := &artifacts.KilnNode{Fingerprint: c.fingerprint(n), Vars: []string{}, EnvVars: []string{}, Macros: []string{}}
+	macros := c.macros.closure(n.source())
+	k := &artifacts.KilnNode{Fingerprint: c.fingerprintWith(n, macros), Vars: []string{}, EnvVars: []string{}, Macros: make([]string, 0, len(macros))}
 	if n.inputs != nil {
 		for v := range n.inputs.vars {
 			k.Vars = append(k.Vars, v)
@@ -247,7 +248,7 @@ func (c *Compiled) kilnNode(n *Node) *artifacts.KilnNode {
 			k.EnvVars = append(k.EnvVars, v)
 		}
 	}
-	for m := range c.macros.closure(n.source()) {
+	for m := range macros {
 		k.Macros = append(k.Macros, m)
 	}
 	sort.Strings(k.Vars)
