@@ -29,15 +29,20 @@ func (c *Compiled) finalize(ctx context.Context, e *Engine, catalog warehouse.Ca
 	if err := c.renderAll(ctx, e, true); err != nil {
 		return err
 	}
+	// Hooks are rendered on a few goroutines, each node's by one; errors
+	// are reported in the order of the nodes.
+	hookErrs := make([][2]error, len(c.Selected))
+	parallel(len(c.Selected), func(i int) {
+		n := c.Nodes[c.Selected[i]]
+		n.preHooks, hookErrs[i][0] = c.renderHooks(e, n, "pre_hook")
+		n.postHooks, hookErrs[i][1] = c.renderHooks(e, n, "post_hook")
+	})
 	var errs diag.List
-	for _, id := range c.Selected {
-		n := c.Nodes[id]
-		var err error
-		if n.preHooks, err = c.renderHooks(e, n, "pre_hook"); err != nil {
-			errs.Add(err)
-		}
-		if n.postHooks, err = c.renderHooks(e, n, "post_hook"); err != nil {
-			errs.Add(err)
+	for _, pair := range hookErrs {
+		for _, err := range pair {
+			if err != nil {
+				errs.Add(err)
+			}
 		}
 	}
 	return errs.Err()

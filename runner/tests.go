@@ -22,8 +22,12 @@ type testSpec struct {
 // loadTests turns the data tests of models, seeds and sources, and the
 // singular tests, into test nodes of the graph, each depending on what it
 // tests and on everything its SQL refs. It reports every problem at once.
+//
+// The generic tests are parsed and compiled on a few goroutines (they only
+// read the nodes, which are all known by now), then added in the order of
+// their nodes, so that names, warnings and errors come out as if one
+// goroutine had done everything.
 func (c *Compiled) loadTests(e *Engine) error {
-	var errs diag.List
 	var ids []string
 	for id, n := range c.Nodes {
 		if n.Kind != KindTest {
@@ -31,21 +35,62 @@ func (c *Compiled) loadTests(e *Engine) error {
 		}
 	}
 	sort.Strings(ids)
+	var jobs []testJob
 	for _, id := range ids {
 		n := c.Nodes[id]
 		for _, spec := range c.testSpecs(n) {
-			errs = append(errs, c.addGenericTests(e, spec, n.Relation, n.FQN)...)
+			jobs = append(jobs, testJob{spec: spec, rel: n.Relation, parentFQN: n.FQN})
 		}
 	}
 	for _, s := range c.sortedSources() {
 		for _, spec := range sourceTestSpecs(c.Project.Name, s) {
-			errs = append(errs, c.addGenericTests(e, spec, s.Relation, []string{c.Project.Name, s.Source.SourceName, s.Source.Name})...)
+			jobs = append(jobs, testJob{spec: spec, rel: s.Relation, parentFQN: []string{c.Project.Name, s.Source.SourceName, s.Source.Name}})
 		}
+	}
+	parallel(len(jobs), func(i int) { jobs[i].compile(c, e) })
+	var errs diag.List
+	for i := range jobs {
+		errs = append(errs, c.addGenericTests(e, &jobs[i])...)
 	}
 	for _, t := range c.Project.Tests {
 		errs.Add(c.addSingularTest(e, t))
 	}
 	return errs.Err()
+}
+
+// testJob is the generic tests of one spec: parsed and compiled
+// concurrently with other specs' by compile, added to the graph by
+// addGenericTests.
+type testJob struct {
+	spec      testgen.Spec
+	rel       warehouse.Relation
+	parentFQN []string
+
+	diags diag.List // from parsing
+	tests []compiledTest
+}
+
+// compiledTest is one enabled generic test of a testJob, compiled or not.
+type compiledTest struct {
+	g        *testgen.Generic
+	deps     map[string]bool
+	compiled testgen.Compiled
+	err      error
+}
+
+// compile parses the job's tests and compiles the enabled ones. It only
+// reads c.
+func (j *testJob) compile(c *Compiled, e *Engine) {
+	gens, diags := testgen.Parse(j.spec)
+	j.diags = diags
+	for _, g := range gens {
+		if !g.Config.Enabled {
+			continue
+		}
+		ctx, deps := c.testContext(e, g.UniqueID)
+		compiled, err := testgen.Compile(c.env, g, j.rel, ctx)
+		j.tests = append(j.tests, compiledTest{g: g, deps: deps, compiled: compiled, err: err})
+	}
 }
 
 // testSpecs lists the YAML test lists of a model or seed: its own and each
@@ -98,20 +143,17 @@ func sourceTestSpecs(projectName string, s *SourceNode) []testgen.Spec {
 	return out
 }
 
-func (c *Compiled) addGenericTests(e *Engine, spec testgen.Spec, rel warehouse.Relation, parentFQN []string) diag.List {
-	gens, diags := testgen.Parse(spec)
-	for _, w := range diags.Warnings() {
+// addGenericTests adds the compiled tests of j as nodes, emitting their
+// warnings, and returns their errors.
+func (c *Compiled) addGenericTests(e *Engine, j *testJob) diag.List {
+	for _, w := range j.diags.Warnings() {
 		e.emit(Warned{Diagnostic: w})
 	}
-	errs := diags.Errors()
-	for _, g := range gens {
-		if !g.Config.Enabled {
-			continue
-		}
-		ctx, deps := c.testContext(e, g.UniqueID)
-		compiled, err := testgen.Compile(c.env, g, rel, ctx)
-		if err != nil {
-			errs.Add(err)
+	errs := j.diags.Errors()
+	for _, t := range j.tests {
+		g, compiled, deps := t.g, t.compiled, t.deps
+		if t.err != nil {
+			errs.Add(t.err)
 			continue
 		}
 		if !compiled.Config.Enabled {
@@ -127,7 +169,7 @@ func (c *Compiled) addGenericTests(e *Engine, spec testgen.Spec, rel warehouse.R
 		if c.Nodes[g.AttachedID] != nil {
 			deps[g.AttachedID] = true
 		}
-		fqn := append(append([]string{}, parentFQN[:len(parentFQN)-1]...), g.Name)
+		fqn := append(append([]string{}, j.parentFQN[:len(j.parentFQN)-1]...), g.Name)
 		c.addTestNode(&Node{
 			ID: g.UniqueID, Name: g.Name, Path: g.File, FQN: fqn,
 			CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, g.File, g.Alias+".sql"),
