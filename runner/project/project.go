@@ -124,8 +124,8 @@ func (l *loader) load() {
 	l.discoverPropertyFiles(l.p.SeedPaths)
 	l.applyFolderConfigs()
 	sort.Strings(l.propertyFiles)
-	for _, f := range l.propertyFiles {
-		l.readPropertyFile(f)
+	for i, parsed := range l.parsePropertyFiles(l.propertyFiles) {
+		l.readPropertyFile(l.propertyFiles[i], parsed)
 	}
 	l.applyPatches()
 	l.checkDuplicateModels()

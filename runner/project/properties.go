@@ -1,8 +1,12 @@
 package project
 
 import (
+	"io/fs"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 	"gopkg.in/yaml.v3"
@@ -40,14 +44,45 @@ type modelPatch struct {
 	tests       []any
 }
 
-// readPropertyFile reads one YAML property file: models: and sources:.
-// Like dbt, it warns about what it does not know and never fails on it.
-func (l *loader) readPropertyFile(file string) {
-	src, ok := l.readFile(file)
-	if !ok {
+// parsedFile is a property file read and parsed into YAML nodes.
+type parsedFile struct {
+	root    *yaml.Node
+	readErr error // from reading the file
+	err     error // a YAML syntax error, a diagnostic
+}
+
+// parsePropertyFiles reads and parses files on a few goroutines, since a
+// large project has hundreds of property files and parsing YAML is most
+// of reading them. Nothing of l is touched.
+func (l *loader) parsePropertyFiles(files []string) []parsedFile {
+	out := make([]parsedFile, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				data, err := fs.ReadFile(l.fsys, files[i])
+				if err != nil {
+					out[i].readErr = err
+					continue
+				}
+				out[i].root, out[i].err = parseYAML(files[i], data)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// readPropertyFile reads one YAML property file, parsed by
+// parsePropertyFiles: models: and sources:. Like dbt, it warns about what
+// it does not know and never fails on it.
+func (l *loader) readPropertyFile(file string, parsed parsedFile) {
+	if parsed.readErr != nil {
+		l.diags = append(l.diags, diag.Errorf(file, 0, "cannot read: %s", pathErr(parsed.readErr)))
 		return
 	}
-	root, err := parseYAML(file, []byte(src))
+	root, err := parsed.root, parsed.err
 	if err != nil {
 		l.diags.Add(err)
 		return
