@@ -57,6 +57,9 @@ type term []criterion
 // no operator is used. IDs reached through g that are not among nodes are
 // not returned. Selecting nothing is not an error.
 func (s *Selector) Select(nodes []Node, g *dag.Graph[string]) []string {
+	if len(s.include) == 0 && len(s.exclude) == 0 {
+		return allIDs(nodes)
+	}
 	e := evaluator{nodes: nodes, g: g, known: make(set, len(nodes))}
 	for _, n := range nodes {
 		e.known[n.ID] = struct{}{}
@@ -81,6 +84,19 @@ func (s *Selector) Select(nodes []Node, g *dag.Graph[string]) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// allIDs is what Select returns without arguments: every ID, sorted, once.
+// Callers often pass nodes in ID order already, which saves the sort.
+func allIDs(nodes []Node) []string {
+	ids := make([]string, len(nodes))
+	for i := range nodes {
+		ids[i] = nodes[i].ID
+	}
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return slices.Compact(ids)
 }
 
 type set map[string]struct{}
