@@ -5,7 +5,6 @@ package artifacts
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -198,13 +197,13 @@ func WriteManifest(path string, m *Manifest) error {
 		s.raw(manifestHead)
 		s.value(m.Metadata)
 		s.raw(`,"nodes":`)
-		streamMap(s, m.Nodes)
+		streamMap(s, m.Nodes, appendNode)
 		s.raw(`,"sources":`)
-		streamMap(s, m.Sources)
+		streamMap(s, m.Sources, appendMarshal)
 		s.raw(`,"parent_map":`)
-		streamMap(s, m.ParentMap)
+		streamMap(s, m.ParentMap, appendStringList)
 		s.raw(`,"child_map":`)
-		streamMap(s, m.ChildMap)
+		streamMap(s, m.ChildMap, appendStringList)
 		s.raw("}\n")
 		return s.err
 	})
@@ -246,9 +245,9 @@ func (s *stream) value(v any) {
 const chunkSize = 64
 
 // streamMap writes m as json.Marshal does (keys sorted, null when nil),
-// encoding chunks of entries on a few goroutines and writing them in
-// order, with a bounded number of chunks in memory.
-func streamMap[V any](s *stream, m map[string]V) {
+// encoding chunks of entries with appendValue on a few goroutines and
+// writing them in order, with a bounded number of chunks in memory.
+func streamMap[V any](s *stream, m map[string]V, appendValue func(b []byte, v *V) ([]byte, error)) {
 	if m == nil {
 		s.raw("null")
 		return
@@ -259,7 +258,7 @@ func streamMap[V any](s *stream, m map[string]V) {
 	}
 	sort.Strings(keys)
 	type chunk struct {
-		data bytes.Buffer
+		data []byte
 		err  error
 	}
 	n := (len(keys) + chunkSize - 1) / chunkSize
@@ -274,12 +273,10 @@ func streamMap[V any](s *stream, m map[string]V) {
 			slots <- struct{}{}
 			go func() {
 				c := &chunk{}
-				enc := json.NewEncoder(&c.data)
 				for j, k := range keys[i*chunkSize : min(len(keys), (i+1)*chunkSize)] {
-					if j > 0 || i > 0 {
-						c.data.WriteByte(',')
-					}
-					if c.err = encodeEntry(enc, &c.data, k, m[k]); c.err != nil {
+					c.data = appendKey(c.data, k, j == 0 && i == 0)
+					v := m[k]
+					if c.data, c.err = appendValue(c.data, &v); c.err != nil {
 						break
 					}
 				}
@@ -294,22 +291,19 @@ func streamMap[V any](s *stream, m map[string]V) {
 		if c.err != nil && s.err == nil {
 			s.err = c.err
 		}
-		s.write(c.data.Bytes())
+		s.write(c.data)
 	}
 	s.raw("}")
 }
 
-// encodeEntry writes "key":value to buf, the output of enc, as
-// json.Marshal encodes a map entry.
-func encodeEntry(enc *json.Encoder, buf *bytes.Buffer, key string, v any) error {
-	if err := enc.Encode(key); err != nil {
-		return err
-	}
-	buf.Truncate(buf.Len() - 1) // Encode ends each value with a newline
-	buf.WriteByte(':')
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	buf.Truncate(buf.Len() - 1)
-	return nil
+// appendMarshal appends *v as json.Marshal encodes it.
+func appendMarshal[V any](b []byte, v *V) ([]byte, error) {
+	data, err := json.Marshal(v)
+	return append(b, data...), err
 }
+
+// appendStringList is appendStrings as streamMap takes it.
+func appendStringList(b []byte, list *[]string) ([]byte, error) { return appendStrings(b, *list), nil }
+
+// appendNode is (*ManifestNode).appendJSON as streamMap takes it.
+func appendNode(b []byte, n *ManifestNode) ([]byte, error) { return n.appendJSON(b) }
