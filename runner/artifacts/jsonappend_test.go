@@ -53,7 +53,7 @@ func TestAppendNodeIsMarshal(t *testing.T) {
 			Config: map[string]any{
 				"materialized": "table", "enabled": true, "n": 3, "big": int64(1) << 40, "f": 2.5,
 				"tiny": 1e-9, "huge": 1e21, "nil": nil, "tags": []any{"x", 1, false, nil, []any{}},
-				"meta": map[string]any{"z": map[string]any{}, "a": []string{"<&>"}, "nested": map[string]any{"k": []any{1.0}}},
+				"meta":    map[string]any{"z": map[string]any{}, "a": []string{"<&>"}, "nested": map[string]any{"k": []any{1.0}}},
 				"strings": []string{}, "nil list": []any(nil), "nil map": map[string]any(nil),
 				"other map": map[string]string{"k": "v"}, "uint": uint8(7), "float32": float32(0.1),
 			},
