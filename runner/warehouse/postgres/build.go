@@ -83,6 +83,13 @@ type run struct {
 	queued     []queued
 	began      bool     // BEGIN has been sent
 	failed     *failure // the statement that failed; the transaction is over
+
+	// lockTimeoutZero: the session's lock_timeout is 0, its default (see
+	// readSession); ranForeignSQL: a statement that may change the session
+	// (a hook, a model's SQL that runs) has been sent, so that is no longer
+	// known once the transaction ends.
+	lockTimeoutZero bool
+	ranForeignSQL   bool
 }
 
 // queued is a statement waiting for the next round trip.
@@ -130,8 +137,13 @@ func (w *Warehouse) transact(ctx context.Context, b warehouse.Build, fn func(*ru
 		return nil, err
 	}
 	defer pc.Release()
-	r := &run{ctx: ctx, w: w, conn: pc.Conn(), build: b, header: header(b.NodeID, b.InvocationID)}
+	r := &run{ctx: ctx, w: w, conn: pc.Conn(), build: b, header: header(b.NodeID, b.InvocationID), lockTimeoutZero: lockTimeoutZero(pc.Conn())}
 	r.tx = &txConn{r: r}
+	defer func() {
+		if r.ranForeignSQL {
+			forgetSession(r.conn)
+		}
+	}()
 	err = fn(r)
 	if r.failed != nil && !errors.Is(err, r.failed.explained) {
 		// What fn saw (an aborted transaction, or nothing) follows from it.
@@ -207,6 +219,11 @@ func (r *run) send(ctx context.Context, commit bool, steps ...step) ([]*pgconn.R
 	}
 	if commit {
 		items = append(items, queued{step: commitStep(r.header), at: -1})
+	}
+	for _, it := range items {
+		if !it.step.Inert {
+			r.ranForeignSQL = true
+		}
 	}
 	results := make([]*pgconn.Result, 0, len(items))
 	for len(results) < len(items) {
@@ -451,6 +468,7 @@ func (t *txConn) flush(ctx context.Context) error {
 }
 
 func (t *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	t.r.ranForeignSQL = true
 	if err := t.flush(ctx); err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -458,6 +476,7 @@ func (t *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 }
 
 func (t *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	t.r.ranForeignSQL = true
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
@@ -465,6 +484,7 @@ func (t *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 }
 
 func (t *txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	t.r.ranForeignSQL = true
 	if err := t.flush(ctx); err != nil {
 		return errRow{err}
 	}
@@ -482,6 +502,7 @@ func (t *txConn) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 // the transaction is aborted, so that whatever the caller sends fails
 // too, and the build reports the first failure.
 func (t *txConn) Conn() *pgx.Conn {
+	t.r.ranForeignSQL = true
 	_ = t.flush(t.r.ctx)
 	return t.r.conn
 }

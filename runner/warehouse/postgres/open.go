@@ -118,6 +118,7 @@ func poolConfig(c Config) (*pgxpool.Config, error) {
 		app = "kiln"
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
+	cfg.AfterConnect = readSession
 	cfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{
 			Conn:               pc,

@@ -54,10 +54,12 @@ func checkOptions(o warehouse.Options) error {
 // both. The statements are queued: they go to the server with the build's
 // first statement, and their errors come back from it.
 func (w *Warehouse) applyOptionsBefore(ctx context.Context, r *run, rel warehouse.Relation, opts warehouse.Options) error {
-	if rel.Name != "" { // a read-only test writes nothing and needs no writer's lock
-		r.queue(lockWaitStep(r.header, opts.LockWait), advisoryLockStep(r.header, rel))
+	switch {
+	case rel.Name != "":
+		r.queue(lockSteps(r.header, rel, opts.LockWait, opts.LockTimeout, r.lockTimeoutZero)...)
+	case opts.LockTimeout > 0 || !r.lockTimeoutZero: // a read-only test writes nothing and needs no writer's lock
+		r.queue(lockTimeoutStep(r.header, opts.LockTimeout))
 	}
-	r.queue(lockTimeoutStep(r.header, opts.LockTimeout))
 	r.queue(statementTimeoutStep(r.header, opts.StatementTimeout)...)
 	return r.runHooks(ctx, "pre_hook", opts.PreHooks)
 }

@@ -14,8 +14,9 @@ import (
 // as pure functions like those of sql.go; options_sql_test.go pins them
 // with golden files. In a transaction they come in this order:
 //
-//	lockWaitStep, advisoryLockStep        serialize kiln's writers of the relation
-//	lockTimeoutStep, statementTimeoutStep the node's own limits
+//	lockSteps                             serialize kiln's writers of the relation,
+//	                                      and set the node's lock_timeout
+//	statementTimeoutStep                  the node's statement_timeout
 //	hookSteps("pre_hook")                 the node's pre-hooks
 //	...                                   the build itself
 //	hookSteps("post_hook")                the node's post-hooks
@@ -25,7 +26,7 @@ import (
 // lockWaitStep bounds the wait for the advisory lock: lock_timeout is
 // LockWait, or 0 (no limit) when LockWait is zero.
 func lockWaitStep(h string, wait time.Duration) step {
-	return plain(h, "set local lock_timeout = "+millis(wait), "set lock_timeout for the advisory lock")
+	return inert(plain(h, "set local lock_timeout = "+millis(wait), "set lock_timeout for the advisory lock"))
 }
 
 // advisoryLockStep takes the transaction-level advisory lock whose key is
@@ -33,7 +34,7 @@ func lockWaitStep(h string, wait time.Duration) step {
 // user input), so that the statement reads the same in target/run. It is
 // released when the transaction ends, however it ends.
 func advisoryLockStep(h string, rel warehouse.Relation) step {
-	s := plain(h, advisoryLockSQL(advisoryKey(rel)), "wait for other kiln runs writing "+rel.Key().String())
+	s := inert(plain(h, advisoryLockSQL(advisoryKey(rel)), "wait for other kiln runs writing "+rel.Key().String()))
 	s.Advisory = &rel
 	return s
 }
@@ -44,13 +45,34 @@ func advisoryLockSQL(key int64) string {
 	return "select pg_catalog.pg_advisory_xact_lock(" + strconv.FormatInt(key, 10) + ")"
 }
 
+// lockSteps take the advisory lock of rel, waiting at most wait (0: no
+// limit), and leave lock_timeout at timeout for the rest of the
+// transaction (0: the session's default). When sessionZero, the session's
+// lock_timeout is known to be 0 and to be its default (nothing has set it
+// since the connection opened), so the SETs that would not change it are
+// left out: with neither a wait nor a timeout, the lock alone.
+func lockSteps(h string, rel warehouse.Relation, wait, timeout time.Duration, sessionZero bool) []step {
+	if !sessionZero {
+		return []step{lockWaitStep(h, wait), advisoryLockStep(h, rel), lockTimeoutStep(h, timeout)}
+	}
+	var steps []step
+	if wait > 0 {
+		steps = append(steps, lockWaitStep(h, wait))
+	}
+	steps = append(steps, advisoryLockStep(h, rel))
+	if wait > 0 || timeout > 0 {
+		steps = append(steps, lockTimeoutStep(h, timeout))
+	}
+	return steps
+}
+
 // lockTimeoutStep sets lock_timeout for the rest of the transaction: the
 // node's LockTimeout, or back to the session's value when it is zero.
 func lockTimeoutStep(h string, d time.Duration) step {
 	if d <= 0 {
-		return plain(h, "set local lock_timeout to default", "reset lock_timeout")
+		return inert(plain(h, "set local lock_timeout to default", "reset lock_timeout"))
 	}
-	return plain(h, "set local lock_timeout = "+millis(d), "set lock_timeout")
+	return inert(plain(h, "set local lock_timeout = "+millis(d), "set lock_timeout"))
 }
 
 // statementTimeoutStep sets statement_timeout for the rest of the
@@ -59,7 +81,7 @@ func statementTimeoutStep(h string, d time.Duration) []step {
 	if d <= 0 {
 		return nil
 	}
-	return []step{plain(h, "set local statement_timeout = "+millis(d), "set statement_timeout")}
+	return []step{inert(plain(h, "set local statement_timeout = "+millis(d), "set statement_timeout"))}
 }
 
 // millis renders a duration for a SET of a setting measured in

@@ -36,6 +36,13 @@ type step struct {
 	// Query is set when the statement's rows are read; other statements'
 	// rows are skipped as they arrive.
 	Query bool
+	// Inert is set on kiln's statements that cannot change the session
+	// beyond the transaction: BEGIN, COMMIT, SET LOCAL, the advisory lock,
+	// CREATE VIEW (which stores the model's query without running it).
+	// Any other statement may run SQL of the user's (hooks, models,
+	// incremental predicates, triggers), so that afterwards nothing is
+	// known about the session's settings; see run.ranForeignSQL.
+	Inert bool
 }
 
 // single reports whether s is certainly not more than one statement, as a
@@ -115,7 +122,9 @@ func createView(h string, rel warehouse.Relation, sql string, orReplace bool) st
 	if orReplace {
 		verb = "create or replace view "
 	}
-	return modelStep(h, verb+ident(rel.Schema, rel.Name)+" as", sql, "create "+rel.String())
+	s := modelStep(h, verb+ident(rel.Schema, rel.Name)+" as", sql, "create "+rel.String())
+	s.Inert = s.single() // several statements may do anything
+	return s
 }
 
 // plain is a statement that does not contain the model's SQL.
@@ -128,8 +137,14 @@ func queryStep(sql, what string, args ...any) step {
 }
 
 // beginStep and commitStep start and end the transaction of a build.
-func beginStep(h string) step  { return plain(h, "begin", "begin the transaction") }
-func commitStep(h string) step { return plain(h, "commit", "commit") }
+func beginStep(h string) step  { return inert(plain(h, "begin", "begin the transaction")) }
+func commitStep(h string) step { return inert(plain(h, "commit", "commit")) }
+
+// inert marks s as a statement that leaves the session as it was.
+func inert(s step) step {
+	s.Inert = true
+	return s
+}
 
 // setCatalogSearchPath makes every name that pg_get_viewdef and friends print
 // schema-qualified, and makes the recreated definitions resolve exactly as
