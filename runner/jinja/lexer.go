@@ -28,19 +28,36 @@ import (
 func lex(src string) []*tokens.Token {
 	l := lexers.Get().(*lexer)
 	defer lexers.Put(l)
-	l.reset(normalize(src))
-	for state := stateFn((*lexer).lexData); state != nil; {
-		state = state(l)
+	// The tokens are copied out of the lexer's arrays, which it reuses.
+	toks := l.lex(src)
+	vals := make([]tokens.Token, len(toks))
+	for i, t := range toks {
+		vals[i] = *t
 	}
-	// The tokens are copied out of the reused scratch slice into one
-	// allocation of the right size, which the parsed tree then points into.
-	vals := make([]tokens.Token, len(l.toks))
-	copy(vals, l.toks)
 	out := make([]*tokens.Token, len(vals), len(vals)+1) // room for the stream's EOF
 	for i := range vals {
 		out[i] = &vals[i]
 	}
 	return out
+}
+
+// lex is lex into l's own arrays: the tokens stay valid until l lexes
+// again, so l must not go back to the pool while anything (a parsed tree)
+// points into them. A render keeps its lexer until the tree is dropped
+// (see Env.render), which saves allocating the tokens of every template.
+func (l *lexer) lex(src string) []*tokens.Token {
+	l.reset(normalize(src))
+	for state := stateFn((*lexer).lexData); state != nil; {
+		state = state(l)
+	}
+	if cap(l.ptrs) < len(l.toks)+1 {
+		l.ptrs = make([]*tokens.Token, len(l.toks), len(l.toks)+1) // room for the stream's EOF
+	}
+	l.ptrs = l.ptrs[:len(l.toks)]
+	for i := range l.toks {
+		l.ptrs[i] = &l.toks[i]
+	}
+	return l.ptrs
 }
 
 var lexers = sync.Pool{New: func() any { return &lexer{} }}
@@ -74,6 +91,7 @@ type lexer struct {
 	exprEnd    tokens.Type
 	rawEnd     string // "raw" or "comment" inside such a block, else ""
 	toks       []tokens.Token
+	ptrs       []*tokens.Token // &toks[i], as gonja's token stream takes them
 
 	// The position of start is computed from the last one computed, as
 	// starts only move forward.
@@ -85,7 +103,7 @@ type lexer struct {
 type stateFn func(*lexer) stateFn
 
 func (l *lexer) reset(input string) {
-	*l = lexer{input: input, delimiters: l.delimiters[:0], toks: l.toks[:0], lineNo: 1}
+	*l = lexer{input: input, delimiters: l.delimiters[:0], toks: l.toks[:0], ptrs: l.ptrs[:0], lineNo: 1}
 }
 
 // position is the line and column (in bytes, from 1) of offset pos.

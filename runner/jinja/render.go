@@ -54,7 +54,7 @@ func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnos
 		// What gonja would render: the text, newlines normalized.
 		return Result{SQL: normalize(src), Config: map[string]any{}}, nil
 	}
-	tpl, d := e.template(file, src)
+	tpl, l, d := e.template(file, src)
 	if d != nil {
 		d.Node = ctx.Node
 		return Result{}, d
@@ -69,6 +69,11 @@ func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnos
 	if st.err != nil {
 		return Result{}, st.err
 	}
+	// Nothing of the tree outlives a render that succeeded (its result is
+	// strings and plain values), so the lexer and the tokens the tree
+	// pointed into can serve the next template. After an error they are
+	// left to the garbage collector, in case the error kept a token.
+	lexers.Put(l)
 	st.res.SQL = out.String()
 	return st.res, nil
 }
@@ -84,33 +89,35 @@ func hasJinja(src string) bool {
 // handed a relation that changed, and parsing again costs less than
 // keeping every parsed template (with its tokens) alive until the process
 // ends.
-func (e *Env) template(file, src string) (*nodes.Template, *diag.Diagnostic) {
-	root, d := e.parse(file, src)
+func (e *Env) template(file, src string) (*nodes.Template, *lexer, *diag.Diagnostic) {
+	root, l, d := e.parse(file, src)
 	if d == nil {
 		d = first(e.prepare(file, root, true))
 	}
 	if d != nil {
-		return nil, d
+		return nil, nil, d
 	}
-	return root, nil
+	return root, l, nil
 }
 
 // parse parses src with kiln's lexer (lex) and gonja's parser, turning a
 // panic or error of gonja into a diagnostic. It is exec.NewTemplate without
 // gonja's lexer, and without the template object, which rendering does not
-// need (see execute).
-func (e *Env) parse(file, src string) (root *nodes.Template, d *diag.Diagnostic) {
+// need (see execute). The tree points into the tokens of the lexer it
+// returns, which must not be reused before the tree is dropped.
+func (e *Env) parse(file, src string) (root *nodes.Template, l *lexer, d *diag.Diagnostic) {
 	defer func() {
 		if p := recover(); p != nil {
-			root, d = nil, &diag.Diagnostic{File: file, Message: panicError(p).Error()}
+			root, l, d = nil, nil, &diag.Diagnostic{File: file, Message: panicError(p).Error()}
 		}
 	}()
-	stream := tokens.NewStream(lex(src))
+	l = lexers.Get().(*lexer)
+	stream := tokens.NewStream(l.lex(src))
 	root, err := parser.NewParser(file, stream, e.cfg, sourceLoader{name: file, source: src}, e.engine.ControlStructures).Parse()
 	if err != nil {
-		return nil, e.parseError(file, src, err)
+		return nil, nil, e.parseError(file, src, err)
 	}
-	return root, nil
+	return root, l, nil
 }
 
 // compile parses a macro file with gonja, turning a panic or error into a
