@@ -103,13 +103,58 @@ func (t *configTree) configFor(fqn []string) Config {
 	return cfg
 }
 
+// configsFor is configFor of each of fqns. The folders' part of the walk
+// is done once per folder: a project has thousands of models in tens of
+// folders.
+func (t *configTree) configsFor(fqns [][]string) []Config {
+	type folder struct {
+		cfg   Config
+		node  *configTree // the deepest level reached
+		whole bool        // every folder of the path has a level
+	}
+	folders := map[string]folder{}
+	out := make([]Config, len(fqns))
+	for i, fqn := range fqns {
+		if len(fqn) == 0 {
+			out[i] = t.configFor(fqn)
+			continue
+		}
+		dirs, name := fqn[:len(fqn)-1], fqn[len(fqn)-1]
+		key := strings.Join(dirs, "/") // folder names hold no slash
+		f, ok := folders[key]
+		if !ok {
+			f = folder{cfg: Config{}.Merge(t.config), node: t, whole: true}
+			for _, part := range dirs {
+				child := f.node.children[part]
+				if child == nil {
+					f.whole = false
+					break
+				}
+				child.used = true
+				f.cfg = f.cfg.Merge(child.config)
+				f.node = child
+			}
+			folders[key] = f
+		}
+		if child := f.node.children[name]; f.whole && child != nil {
+			child.used = true
+			out[i] = f.cfg.Merge(child.config)
+		} else {
+			out[i] = f.cfg.Merge(nil) // each model has a map of its own
+		}
+	}
+	return out
+}
+
 // applyFolderConfigs gives every model its folder config and warns about
 // paths of the models: tree that match no model.
 func (l *loader) applyFolderConfigs() {
 	fqns := make([][]string, len(l.p.Models))
 	for i, m := range l.p.Models {
-		m.Config = l.tree.configFor(m.FQN)
 		fqns[i] = m.FQN
+	}
+	for i, cfg := range l.tree.configsFor(fqns) {
+		l.p.Models[i].Config = cfg
 	}
 	l.warnUnusedTree(l.tree, "models", fqns)
 }
