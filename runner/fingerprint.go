@@ -25,6 +25,12 @@ func newInputs() *inputs { return &inputs{vars: map[string]any{}, env: map[strin
 type macroIndex struct {
 	hash  map[string]string   // macro name -> file hash
 	calls map[string][]string // macro name -> macro names its file mentions
+
+	// A word can only be a macro name if its first byte starts one and
+	// its length is that of one: most words of a file are ruled out
+	// without a map look-up.
+	first          [256]bool
+	minLen, maxLen int
 }
 
 var macroDef = regexp.MustCompile(`\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
@@ -42,6 +48,13 @@ func newMacroIndex(files []jinja.File) *macroIndex {
 			idx.hash[name] = hex.EncodeToString(h[:8])
 			defined[f.Path] = append(defined[f.Path], name)
 		}
+	}
+	for name := range idx.hash {
+		idx.first[name[0]] = true
+		if idx.minLen == 0 || len(name) < idx.minLen {
+			idx.minLen = len(name)
+		}
+		idx.maxLen = max(idx.maxLen, len(name))
 	}
 	for _, f := range files {
 		used := idx.mentions(f.Source)
@@ -75,8 +88,10 @@ func (idx *macroIndex) eachMention(text string, f func(string)) {
 		for j < len(text) && isWordByte(text[j]) {
 			j++
 		}
-		if _, ok := idx.hash[text[i:j]]; ok {
-			f(text[i:j])
+		if n := j - i; idx.first[text[i]] && n >= idx.minLen && n <= idx.maxLen {
+			if _, ok := idx.hash[text[i:j]]; ok {
+				f(text[i:j])
+			}
 		}
 		i = j
 	}
