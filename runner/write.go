@@ -54,23 +54,21 @@ func (c *Compiled) writeRun(n *Node, statements []string) error {
 }
 
 // manifest describes every enabled node and source.
-func (c *Compiled) manifest(version, invocation, command string) *artifacts.Manifest {
-	m := &artifacts.Manifest{
+func (c *Compiled) manifest(version, invocation, command string) *artifacts.ManifestStream {
+	m := &artifacts.ManifestStream{
 		Metadata:  artifacts.Metadata{KilnVersion: version, GeneratedAt: time.Now().UTC(), InvocationID: invocation, Command: command},
-		Nodes:     make(map[string]artifacts.ManifestNode, len(c.Nodes)),
+		NodeIDs:   make([]string, 0, len(c.Nodes)),
+		Node:      func(id string) artifacts.ManifestNode { return c.manifestNode(id, c.Nodes[id]) },
 		Sources:   make(map[string]artifacts.ManifestSource, len(c.Sources)),
 		ParentMap: make(map[string][]string, len(c.Nodes)),
 		ChildMap:  make(map[string][]string, len(c.Nodes)+len(c.Sources)),
 	}
-	ids := make([]string, 0, len(c.Nodes))
 	for id := range c.Nodes {
-		ids = append(ids, id)
+		m.NodeIDs = append(m.NodeIDs, id)
 	}
-	nodes := make([]artifacts.ManifestNode, len(ids))
-	parallel(len(ids), func(i int) { nodes[i] = c.manifestNode(ids[i], c.Nodes[ids[i]]) })
-	for i, id := range ids {
-		m.Nodes[id] = nodes[i]
-		parents := nodes[i].DependsOn.Nodes
+	sort.Strings(m.NodeIDs)
+	for _, id := range m.NodeIDs {
+		parents := c.Nodes[id].parents()
 		m.ParentMap[id] = parents
 		if m.ChildMap[id] == nil {
 			m.ChildMap[id] = []string{}
@@ -105,6 +103,12 @@ func (c *Compiled) manifest(version, invocation, command string) *artifacts.Mani
 	return m
 }
 
+// parents are the nodes and sources n depends on, as the manifest lists
+// them.
+func (n *Node) parents() []string {
+	return append(append(make([]string, 0, len(n.DependsOn)+len(n.SourceDeps)), n.DependsOn...), n.SourceDeps...)
+}
+
 // manifestNode describes one node. It only reads c and n, so that nodes
 // are described in parallel.
 func (c *Compiled) manifestNode(id string, n *Node) artifacts.ManifestNode {
@@ -112,7 +116,7 @@ func (c *Compiled) manifestNode(id string, n *Node) artifacts.ManifestNode {
 	for _, col := range n.columns() {
 		cols[col.Name] = artifacts.Column{Name: col.Name, Description: col.Description, DataType: col.DataType}
 	}
-	parents := append(append([]string{}, n.DependsOn...), n.SourceDeps...)
+	parents := n.parents()
 	rel := n.Relation
 	if n.deferred {
 		rel = relationFor(c.Target, n.Name, n.Config) // the manifest describes this target
@@ -193,7 +197,7 @@ func firstDir(p string) string {
 // res may be nil for commands that run nothing.
 func (e *Engine) writeArtifacts(c *Compiled, invocation, command string, res *RunResult) error {
 	dir := targetFile(c.projectDir, c.Project.TargetPath)
-	if err := artifacts.WriteManifest(filepath.Join(dir, "manifest.json"), c.manifest(e.Version, invocation, command)); err != nil {
+	if err := artifacts.WriteManifestStream(filepath.Join(dir, "manifest.json"), c.manifest(e.Version, invocation, command)); err != nil {
 		return err
 	}
 	if res == nil {

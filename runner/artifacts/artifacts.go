@@ -192,12 +192,45 @@ func WriteWith(path string, write func(io.Writer) error) error {
 // WriteManifest writes m as WriteJSON does, byte for byte, but one node at
 // a time, so that the encoded manifest is never held in memory whole.
 func WriteManifest(path string, m *Manifest) error {
+	var ids []string
+	if m.Nodes != nil {
+		ids = sortedKeys(m.Nodes)
+	}
+	return writeManifest(path, &ManifestStream{
+		Metadata: m.Metadata, NodeIDs: ids, Node: func(id string) ManifestNode { return m.Nodes[id] },
+		Sources: m.Sources, ParentMap: m.ParentMap, ChildMap: m.ChildMap,
+	}, m.Nodes == nil)
+}
+
+// ManifestStream is a manifest whose nodes are made as they are written,
+// so that the nodes of a large project are never all in memory at once.
+type ManifestStream struct {
+	Metadata            Metadata
+	NodeIDs             []string                     // sorted
+	Node                func(id string) ManifestNode // called on several goroutines at once
+	Sources             map[string]ManifestSource
+	ParentMap, ChildMap map[string][]string
+}
+
+// WriteManifestStream writes m as WriteManifest writes the Manifest with
+// the same nodes.
+func WriteManifestStream(path string, m *ManifestStream) error {
+	return writeManifest(path, m, false)
+}
+
+// writeManifest writes m; nullNodes writes "nodes":null, as json.Marshal
+// does for a nil map.
+func writeManifest(path string, m *ManifestStream, nullNodes bool) error {
 	return WriteWith(path, func(w io.Writer) error {
 		s := &stream{w: w}
 		s.raw(manifestHead)
 		s.value(m.Metadata)
 		s.raw(`,"nodes":`)
-		streamMap(s, m.Nodes, appendNode)
+		if nullNodes {
+			s.raw("null")
+		} else {
+			streamEntries(s, m.NodeIDs, m.Node, appendNode)
+		}
 		s.raw(`,"sources":`)
 		streamMap(s, m.Sources, appendMarshal)
 		s.raw(`,"parent_map":`)
@@ -207,6 +240,15 @@ func WriteManifest(path string, m *Manifest) error {
 		s.raw("}\n")
 		return s.err
 	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // stream writes JSON piece by piece, keeping the first error.
@@ -244,19 +286,20 @@ func (s *stream) value(v any) {
 // a time.
 const chunkSize = 64
 
-// streamMap writes m as json.Marshal does (keys sorted, null when nil),
-// encoding chunks of entries with appendValue on a few goroutines and
-// writing them in order, with a bounded number of chunks in memory.
+// streamMap writes m as json.Marshal does (keys sorted, null when nil).
 func streamMap[V any](s *stream, m map[string]V, appendValue func(b []byte, v *V) ([]byte, error)) {
 	if m == nil {
 		s.raw("null")
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	streamEntries(s, sortedKeys(m), func(k string) V { return m[k] }, appendValue)
+}
+
+// streamEntries writes the object whose keys are keys, in that order, and
+// whose values get gives, encoding chunks of entries with appendValue on a
+// few goroutines and writing them in order, with a bounded number of
+// chunks in memory.
+func streamEntries[V any](s *stream, keys []string, get func(string) V, appendValue func(b []byte, v *V) ([]byte, error)) {
 	type chunk struct {
 		data []byte
 		err  error
@@ -275,7 +318,7 @@ func streamMap[V any](s *stream, m map[string]V, appendValue func(b []byte, v *V
 				c := &chunk{}
 				for j, k := range keys[i*chunkSize : min(len(keys), (i+1)*chunkSize)] {
 					c.data = appendKey(c.data, k, j == 0 && i == 0)
-					v := m[k]
+					v := get(k)
 					if c.data, c.err = appendValue(c.data, &v); c.err != nil {
 						break
 					}
