@@ -71,6 +71,8 @@ func partsOf(cs nodes.ControlStructure) parts {
 		}
 		p.wrappers = []*nodes.Wrapper{c.body}
 		p.binds = []string{c.name()}
+	case *forTag:
+		return partsOf(c.ForControlStructure)
 	case *gonjatags.ForControlStructure:
 		p.exprs = []nodes.Node{c.ObjectEvaluator, c.IfCondition}
 		p.wrappers = []*nodes.Wrapper{c.BodyWrapper, c.EmptyWrapper}

@@ -36,6 +36,10 @@ func tagSet() *exec.ControlStructureSet {
 		_ = set.Register(name, positioned(name, parse))
 	}
 	for _, name := range gonjaTags {
+		if name == "for" {
+			add(name, parseFor) // for.go
+			continue
+		}
 		if parse, ok := builtins.ControlStructures.Get(name); ok {
 			add(name, parse)
 		}
