@@ -39,6 +39,8 @@ type Env struct {
 	macros map[string]*macro
 	names  []string       // every callable name, for "did you mean" hints
 	empty  *exec.Template // emptyName, for gonja's renderer (see execute)
+
+	gonjaCalls bool // every call evaluated by gonja, no literalCall: for tests
 }
 
 // NewEnv parses the macro files once. Every macro they define becomes

@@ -141,6 +141,10 @@ func (p *prep) body(ns []nodes.Node) []nodes.Node {
 			p.expr(n.Expression)
 			p.expr(n.Condition)
 			p.expr(n.Alternative)
+			if c := p.literalCallOf(n); c != nil { // fastcall.go
+				out = append(out, &nodes.ControlStructureBlock{Location: n.Start, ControlStructure: c})
+				continue
+			}
 		case *nodes.ControlStructureBlock:
 			out = append(out, p.marker(n.Location))
 			parts := partsOf(n.ControlStructure)
