@@ -10,11 +10,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
-	"math"
-	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/kiln-dev/kiln/runner/diag"
@@ -42,11 +38,22 @@ type Options struct {
 // the wall clock in UTC; timestamptz: the instant, in UTC).
 type Table struct {
 	Columns []warehouse.Column
-	Rows    [][]any
+	// Rows are the values of every row, from Parse; a Table from Scan
+	// leaves them nil and gives them with Values or Text.
+	Rows [][]any
 	// Warnings are problems that do not stop the load, such as a
 	// column_types entry that names no column.
 	Warnings diag.List
+
+	data  string   // the file, checked
+	body  int      // where the first row after the header starts in data
+	delim rune     // the delimiter
+	cols  []column // the columns with their final types
+	rows  int      // how many rows
 }
+
+// Len is the number of rows.
+func (t *Table) Len() int { return t.rows }
 
 // maxErrors caps the errors reported for one file.
 const maxErrors = 20
@@ -60,6 +67,19 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // any, is a diag.List naming the file, line and column of each problem:
 // every bad row is reported, up to 20, then how many more there are.
 func Parse(path string, data []byte, o Options) (*Table, error) {
+	t, err := Scan(path, data, o)
+	if err != nil {
+		return nil, err
+	}
+	t.Rows = t.Values()
+	return t, nil
+}
+
+// Scan checks the seed file and types its columns as Parse does, with the
+// same errors, but does not convert the values: Values does, or Text
+// reads them as text. It makes one pass over the file, allocating nothing
+// per field but for quoted fields.
+func Scan(path string, data []byte, o Options) (*Table, error) {
 	p := &parser{path: path}
 	t := p.parse(bytes.TrimPrefix(data, utf8BOM), o)
 	if err := p.err(); err != nil {
@@ -152,43 +172,65 @@ func (p *parser) parse(data []byte, o Options) *Table {
 		return nil
 	}
 
-	fields, rows := p.read(r, cols, data)
-	if len(p.errs) > 0 {
+	t := &Table{data: string(data), body: int(r.InputOffset()), delim: delim, cols: cols, Warnings: p.warnings}
+	rows, ok := p.check(t.scanner(), cols)
+	if !ok {
+		// Something is wrong: read the rows again with encoding/csv,
+		// which names every problem with its line and column.
+		p.read(r, cols)
+		if len(p.errs) == 0 {
+			p.errorf(0, 0, "kiln's CSV reader and Go's disagree about this file; please report it")
+		}
 		return nil
 	}
-	t := &Table{Columns: make([]warehouse.Column, len(cols)), Warnings: p.warnings}
+	t.rows = rows
+	t.Columns = make([]warehouse.Column, len(cols))
 	for c := range cols {
 		if !cols[c].typ.declared {
 			cols[c].typ = cols[c].inferred()
 		}
 		t.Columns[c] = warehouse.Column{Name: cols[c].name, Type: cols[c].typ.sql}
 	}
-	t.Rows = fields.convert(cols, rows)
 	return t
 }
 
-// fields holds the fields of all rows in one pointer-free arena, which the
-// garbage collector need not scan: field i is text[ends[i-1]:ends[i]],
-// empty for NULL.
-type fields struct {
-	text []byte
-	ends []uint32
+// scanner reads the rows of t, after the header.
+func (t *Table) scanner() *scanner { return newScanner(t.data, t.body, t.delim) }
+
+// check is the pass over the rows of a file that Scan makes: it narrows
+// the types of the columns without a declared one and checks the values
+// of the others. It stops at the first problem, with ok false, for read
+// to report them all.
+func (p *parser) check(sc *scanner, cols []column) (rows int, ok bool) {
+	var scratch []byte
+	for sc.next() {
+		if len(sc.fields) != len(cols) {
+			return rows, false
+		}
+		for c, v := range sc.fields {
+			t := strings.TrimSpace(v)
+			if isNull(t) {
+				continue
+			}
+			col := &cols[c]
+			if !col.typ.declared {
+				col.observe(t)
+				continue
+			}
+			var problem string
+			if scratch, problem = col.typ.appendText(scratch[:0], v, t); problem != "" {
+				return rows, false
+			}
+		}
+		rows++
+	}
+	return rows, !sc.bad
 }
 
-// read is the first pass over the rows of data, after the header: it keeps
-// every field, checks the values of the declared columns and narrows the
-// types of the others.
-func (p *parser) read(r *csv.Reader, cols []column, data []byte) (fields, int) {
-	if len(data) > math.MaxUint32 {
-		p.errorf(0, 0, "is larger than 4 GB; split it into several seeds")
-		return fields{}, 0
-	}
-	n := len(cols)
-	f := fields{
-		text: make([]byte, 0, len(data)),
-		ends: make([]uint32, 0, (bytes.Count(data, []byte{'\n'})+1)*n),
-	}
-	rows := 0
+// read reads the rows after the header with encoding/csv, once check has
+// found a problem, and reports every problem: malformed CSV, rows of the
+// wrong length, values that do not fit their declared type.
+func (p *parser) read(r *csv.Reader, cols []column) {
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -198,80 +240,25 @@ func (p *parser) read(r *csv.Reader, cols []column, data []byte) (fields, int) {
 			p.csvError(err)
 			break
 		}
-		if len(rec) != n {
+		if len(rec) != len(cols) {
 			line, _ := r.FieldPos(0)
-			p.errorf(line, 0, "row has %d fields, the header has %d", len(rec), n)
+			p.errorf(line, 0, "row has %d fields, the header has %d", len(rec), len(cols))
 			continue
 		}
 		for c, v := range rec {
 			t := strings.TrimSpace(v)
 			if isNull(t) {
-				f.ends = append(f.ends, uint32(len(f.text)))
 				continue
 			}
-			f.text = append(f.text, v...)
-			f.ends = append(f.ends, uint32(len(f.text)))
-			col := &cols[c]
-			if !col.typ.declared {
-				col.observe(t)
-			} else if _, problem := col.typ.convert(v, t); problem != "" {
-				line, pos := r.FieldPos(c)
-				p.errorf(line, pos, "column %q: %s %s", col.name, quoteValue(v), problem)
-			}
-		}
-		rows++
-	}
-	return f, rows
-}
-
-// convert is the second pass: it turns every field into a value of its
-// column's final type, in row chunks converted in parallel.
-func (f fields) convert(cols []column, rows int) [][]any {
-	n := len(cols)
-	text := string(f.text)
-	vals := make([]any, rows*n)
-	fill := func(lo, hi int) { // rows [lo, hi)
-		for i := lo * n; i < hi*n; i++ {
-			start := uint32(0)
-			if i > 0 {
-				start = f.ends[i-1]
-			}
-			if start == f.ends[i] {
-				continue
-			}
-			v := text[start:f.ends[i]]
-			switch typ := &cols[i%n].typ; {
-			case typ.kind == kindText && typ.maxChars == 0 || typ.kind == kindOther:
-				vals[i] = v
-			case typ.declared:
-				vals[i], _ = typ.convert(v, strings.TrimSpace(v))
-			case typ.kind == kindInt: // every inferred value fits its type
-				n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				vals[i] = n
-			case typ.kind == kindNumeric:
-				vals[i] = strings.TrimSpace(v)
-			default:
-				vals[i], _ = typ.convert(v, strings.TrimSpace(v))
+			if col := &cols[c]; col.typ.declared {
+				if _, problem := col.typ.read(v, t); problem != "" {
+					line, pos := r.FieldPos(c)
+					p.errorf(line, pos, "column %q: %s %s", col.name, quoteValue(v), problem)
+				}
 			}
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), rows/minRowsPerWorker+1)
-	chunk := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < rows; lo += chunk {
-		wg.Go(func() { fill(lo, min(lo+chunk, rows)) })
-	}
-	wg.Wait()
-
-	out := make([][]any, rows)
-	for i := range out {
-		out[i] = vals[i*n : (i+1)*n : (i+1)*n]
-	}
-	return out
 }
-
-// minRowsPerWorker is the fewest rows worth a goroutine of their own.
-const minRowsPerWorker = 50_000
 
 // isNull reports whether a trimmed field is NULL: empty or "null", as
 // dbt's CSV reader has it.

@@ -279,9 +279,9 @@ func narrowCSV(n int) []byte {
 	return []byte(b.String())
 }
 
-// Enough rows to be converted in parallel chunks, each value in its place.
+// Many rows, each value in its place.
 func TestParseNarrow(t *testing.T) {
-	const n = 3*minRowsPerWorker + 7
+	const n = 150_007
 	tbl := mustParse(t, string(narrowCSV(n)), Options{})
 	if got := types(tbl); got != "id integer, name text, amount numeric" || len(tbl.Rows) != n {
 		t.Fatalf("types = %s, %d rows", got, len(tbl.Rows))

@@ -1,10 +1,8 @@
 package seed
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -161,76 +159,6 @@ func typeArgs(args string) []int {
 		out = append(out, n)
 	}
 	return out
-}
-
-// convert turns a value that is not NULL into the column's Go value; v is
-// the field as written, t the same trimmed. problem, when not "", completes
-// `"v" ...` to say why the value does not fit.
-func (ct *colType) convert(v, t string) (any, string) {
-	switch ct.kind {
-	case kindInt:
-		n, err := strconv.ParseInt(t, 10, 64)
-		if err != nil && !isInteger(t) {
-			return nil, "is not a valid " + ct.sql
-		}
-		if err != nil || ct.bits < 64 && (n < -1<<(ct.bits-1) || n >= 1<<(ct.bits-1)) {
-			return nil, "is out of range for " + ct.sql
-		}
-		return n, ""
-	case kindNumeric:
-		if !isDecimal(t) {
-			if isSpecialNumeric(t) {
-				return t, ""
-			}
-			return nil, "is not a valid " + ct.sql
-		}
-		if ct.precision > 0 && integerDigits(t) > ct.precision-ct.scale {
-			return nil, "has too many digits before the decimal point for " + ct.sql
-		}
-		return t, ""
-	case kindFloat:
-		f, err := strconv.ParseFloat(t, ct.bits)
-		if err != nil {
-			if isDecimal(t) {
-				return nil, "is out of range for " + ct.sql
-			}
-			return nil, "is not a valid " + ct.sql
-		}
-		if ct.bits == 32 {
-			return float32(f), ""
-		}
-		return f, ""
-	case kindBool:
-		if b, ok := parseBool(t); ok {
-			return b, ""
-		}
-		if ct.declared {
-			return nil, "is not a valid " + ct.sql + " (use true or false)"
-		}
-		return nil, "is not true or false"
-	case kindDate:
-		if y, m, d, n, ok := parseDate(t); ok && n == len(t) {
-			return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), ""
-		}
-		return nil, "is not a valid " + ct.sql + " (use YYYY-MM-DD)"
-	case kindTimestamp, kindTimestampTZ:
-		ts, ok := parseTimestamp(t, ct.utcOffsets || ct.kind == kindTimestampTZ)
-		if !ok {
-			return nil, "is not a valid " + ct.sql + " (use YYYY-MM-DD HH:MM:SS)"
-		}
-		return ts, ""
-	case kindJSON:
-		if !json.Valid([]byte(t)) {
-			return nil, "is not valid JSON"
-		}
-		return v, ""
-	case kindText:
-		if ct.maxChars > 0 && utf8.RuneCountInString(strings.TrimRight(v, " ")) > ct.maxChars {
-			return nil, "is longer than " + ct.sql + " allows"
-		}
-		return v, ""
-	}
-	return v, ""
 }
 
 // quote shows a value in a message.
