@@ -2,9 +2,13 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
+	"github.com/kiln-dev/kiln/runner/diag"
+	"github.com/kiln-dev/kiln/runner/seed"
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
@@ -34,28 +38,43 @@ func (c *Compiled) addSeeds() {
 	}
 }
 
-// loadSeed reads and parses the CSV file, then replaces the seed's table
+// loadSeed reads and checks the CSV file, then replaces the seed's table
 // atomically. A malformed file fails this seed with file, line and column,
-// and leaves the old table.
+// and leaves the old table. A warehouse that takes rows as text gets them
+// straight from the file as it loads them; another gets them converted.
 func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
 	nr := NodeResult{RowsAffected: -1}
-	t, err := n.Seed.ReadTable(os.DirFS(x.compiled.projectDir))
+	data, err := fs.ReadFile(os.DirFS(x.compiled.projectDir), n.Seed.Path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nr, diag.Errorf(n.Seed.Path, 0, "cannot read: %v", err)
+	}
+	t, err := seed.Scan(n.Seed.Path, data, n.Seed.ParseOptions())
 	if err != nil {
 		return nr, err
 	}
 	for _, w := range t.Warnings {
 		x.engine.emit(Warned{Diagnostic: w})
 	}
-	br, err := x.wh.LoadSeed(ctx, warehouse.Seed{
+	s := warehouse.Seed{
 		NodeID:       n.ID,
 		InvocationID: x.invocation,
 		Relation:     n.Relation,
 		Columns:      t.Columns,
-		Rows:         t.Rows,
 		Existing:     catalog.Lookup(n.Relation),
 		FullRefresh:  x.fullRefresh,
 		Options:      n.warehouseOptions(x.lockWait),
-	})
+	}
+	var br warehouse.BuildResult
+	if ts, ok := x.wh.(warehouse.TextSeeder); ok {
+		br, err = ts.LoadSeedText(ctx, s, t.Text())
+	} else {
+		s.Rows = t.Values()
+		br, err = x.wh.LoadSeed(ctx, s)
+	}
 	x.runFiles.add(x.compiled, n, br.Statements)
 	if err != nil {
 		return nr, err

@@ -121,6 +121,17 @@ type Seed struct {
 	Options
 }
 
+// SeedRows reads a seed's rows one at a time, each value as the text its
+// column's type reads (what the type's input function takes), nil for
+// NULL.
+type SeedRows interface {
+	// Next moves to the next row; it returns false after the last one.
+	Next() bool
+	// Values are the current row's values, one per column. They may be
+	// overwritten by the next call of Next.
+	Values() [][]byte
+}
+
 // Column is a column name and its SQL type.
 type Column struct {
 	Name string
@@ -173,6 +184,13 @@ type Builder interface {
 type Seeder interface {
 	// LoadSeed replaces the seed's table atomically with the given rows.
 	LoadSeed(ctx context.Context, s Seed) (BuildResult, error)
+}
+
+// TextSeeder is a Seeder that also loads a seed's rows as text, in a
+// stream: LoadSeedText does what LoadSeed does, with rows instead of
+// s.Rows, so that the values need not be converted to Go values and back.
+type TextSeeder interface {
+	LoadSeedText(ctx context.Context, s Seed, rows SeedRows) (BuildResult, error)
 }
 
 // Tester runs data tests and source freshness checks.

@@ -11,7 +11,10 @@ import (
 	"github.com/kiln-dev/kiln/runner/warehouse"
 )
 
-var _ warehouse.Seeder = (*Warehouse)(nil)
+var (
+	_ warehouse.Seeder     = (*Warehouse)(nil)
+	_ warehouse.TextSeeder = (*Warehouse)(nil)
+)
 
 // LoadSeed replaces the seed's table with s.Rows, atomically, in one
 // transaction: a new table with s.Columns is created beside the target,
@@ -22,6 +25,26 @@ var _ warehouse.Seeder = (*Warehouse)(nil)
 // takes the same path: the swap already replaces the table whole.
 // RowsAffected is the number of rows copied.
 func (w *Warehouse) LoadSeed(ctx context.Context, s warehouse.Seed) (warehouse.BuildResult, error) {
+	return w.loadSeed(ctx, s, &copySource{rows: s.Rows, cols: s.Columns})
+}
+
+// LoadSeedText is LoadSeed with the rows read from rows as they are sent,
+// each value as text the column's type reads; s.Rows is not used. The
+// values go into COPY's text format as they are, escaped, so that the
+// server, not kiln, converts them.
+func (w *Warehouse) LoadSeedText(ctx context.Context, s warehouse.Seed, rows warehouse.SeedRows) (warehouse.BuildResult, error) {
+	s.Rows = nil
+	return w.loadSeed(ctx, s, &textCopySource{rows: rows, cols: s.Columns})
+}
+
+// copyReader is the rows of a seed in COPY's text format; encodeErr is
+// the error that stopped it encoding a row, if any.
+type copyReader interface {
+	io.Reader
+	encodeErr() error
+}
+
+func (w *Warehouse) loadSeed(ctx context.Context, s warehouse.Seed, src copyReader) (warehouse.BuildResult, error) {
 	res := warehouse.BuildResult{RowsAffected: -1}
 	if err := checkRelation(s.Relation); err != nil {
 		return res, err
@@ -46,7 +69,7 @@ func (w *Warehouse) LoadSeed(ctx context.Context, s warehouse.Seed) (warehouse.B
 		if _, err := r.do(ctx, createSeedTable(r.header, tmp, s.Relation, s.Columns)); err != nil {
 			return err
 		}
-		n, err := r.copyRows(ctx, copySeedRows(r.header, tmp, s.Relation, s.Columns), s)
+		n, err := r.copyRows(ctx, copySeedRows(r.header, tmp, s.Relation, s.Columns), src)
 		if err != nil {
 			return err
 		}
@@ -66,13 +89,12 @@ func (w *Warehouse) LoadSeed(ctx context.Context, s warehouse.Seed) (warehouse.B
 	return res, err
 }
 
-// copyRows sends the COPY statement st and streams s.Rows to it.
-func (r *run) copyRows(ctx context.Context, st step, s warehouse.Seed) (int64, error) {
+// copyRows sends the COPY statement st and streams src to it.
+func (r *run) copyRows(ctx context.Context, st step, src copyReader) (int64, error) {
 	r.statements = append(r.statements, st.SQL)
-	src := &copySource{rows: s.Rows, cols: s.Columns}
 	tag, err := r.tx.Conn().PgConn().CopyFrom(ctx, src, st.SQL)
-	if src.err != nil {
-		return 0, fmt.Errorf("%s: %w", st.What, src.err)
+	if err := src.encodeErr(); err != nil {
+		return 0, fmt.Errorf("%s: %w", st.What, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -114,6 +136,48 @@ func (c *copySource) Read(p []byte) (int, error) {
 	c.off += n
 	return n, nil
 }
+
+func (c *copySource) encodeErr() error { return c.err }
+
+// textCopySource is an io.Reader of rows read as text, in COPY's text
+// format.
+type textCopySource struct {
+	rows warehouse.SeedRows
+	cols []warehouse.Column
+	n    int    // rows read so far
+	done bool   // rows has no more
+	buf  []byte // encoded rows; buf[off:] is not read yet
+	off  int
+	err  error // a row that could not be encoded
+}
+
+func (c *textCopySource) Read(p []byte) (int, error) {
+	if c.off > 0 { // keep what the last read left, at most a row
+		c.buf = c.buf[:copy(c.buf, c.buf[c.off:])]
+		c.off = 0
+	}
+	for len(c.buf) < len(p) && !c.done {
+		if !c.rows.Next() {
+			c.done = true
+			break
+		}
+		c.n++
+		vals := c.rows.Values()
+		if len(vals) != len(c.cols) {
+			c.err = fmt.Errorf("row %d has %d values for %d columns", c.n, len(vals), len(c.cols))
+			return 0, c.err
+		}
+		c.buf = appendCopyTextRow(c.buf, vals)
+	}
+	if c.off == len(c.buf) {
+		return 0, io.EOF
+	}
+	n := copy(p, c.buf[c.off:])
+	c.off += n
+	return n, nil
+}
+
+func (c *textCopySource) encodeErr() error { return c.err }
 
 // copyError is the server refusing a row of a seed. Besides the message it
 // gives the server's context, which names the row and the column; COPY

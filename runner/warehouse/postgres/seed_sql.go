@@ -138,6 +138,30 @@ func appendCopyValue(b []byte, v any) ([]byte, error) {
 	return b, fmt.Errorf("kiln cannot send a Go %T to PostgreSQL", v)
 }
 
+// appendCopyTextRow appends one row of values already in text, nil for
+// NULL, in COPY's text format.
+func appendCopyTextRow(b []byte, vals [][]byte) []byte {
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, '\t')
+		}
+		if v == nil {
+			b = append(b, `\N`...)
+			continue
+		}
+		start := 0
+		for j, c := range v {
+			if e := copyEscapes[c]; e != 0 {
+				b = append(b, v[start:j]...)
+				b = append(b, '\\', e)
+				start = j + 1
+			}
+		}
+		b = append(b, v[start:]...)
+	}
+	return append(b, '\n')
+}
+
 // copyEscapes marks the bytes COPY's text format escapes.
 var copyEscapes = [256]byte{'\\': '\\', '\n': 'n', '\r': 'r', '\t': 't'}
 
