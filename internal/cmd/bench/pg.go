@@ -127,7 +127,61 @@ func pgFigures(ctx context.Context, c config, work string) error {
 		thousands(sent), thousands(left), secs(medianDur(replay)))
 	fmt.Fprintf(c.out, "| ratio kiln run / hand-written | %.2fx |\n\n", float64(k)/float64(h))
 
+	if err := seedFigure(ctx, c, work, base, stamp, admin); err != nil {
+		return err
+	}
 	return fullShapeRun(ctx, c, work, base, stamp, admin)
+}
+
+// seedFigure times `kiln seed` of one narrow CSV file (an integer, a short
+// text, a numeric with two decimals; 1,000 rows per view of the view
+// figures, so 1,000,000 by default) as a user runs it: process start,
+// reading the project, checking and typing the file, COPY, the swap. The
+// first run creates the table, the others replace it.
+func seedFigure(ctx context.Context, c config, work string, base profile, stamp int64, admin *pgx.Conn) error {
+	rows := c.views * 1000
+	dir := filepath.Join(work, fmt.Sprintf("seed-%d", rows))
+	if err := os.MkdirAll(filepath.Join(dir, "seeds"), 0o755); err != nil {
+		return err
+	}
+	project := "name: synth\nprofile: synth\nconfig-version: 2\nseed-paths: [\"seeds\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "dbt_project.yml"), []byte(project), 0o644); err != nil {
+		return err
+	}
+	csv := make([]byte, 0, rows*24)
+	csv = append(csv, "id,name,amount\n"...)
+	for i := 1; i <= rows; i++ {
+		csv = fmt.Appendf(csv, "%d,name_%d,%d.%02d\n", i, i%1000, i%100000, i%100)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "seeds", "narrow.csv"), csv, 0o644); err != nil {
+		return err
+	}
+	p := base
+	p.Schema = fmt.Sprintf("bench_seed_%d", stamp)
+	if err := writeProfile(dir, p); err != nil {
+		return err
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), "drop schema if exists "+pgx.Identifier{p.Schema}.Sanitize()+" cascade")
+	var runs []sample
+	for range c.runs {
+		s, err := kiln(ctx, c.kiln, dir, "seed", "--project-dir", ".", "--profiles-dir", ".")
+		if err != nil {
+			return err
+		}
+		runs = append(runs, s)
+	}
+	var loaded int
+	if err := admin.QueryRow(ctx, "select count(*) from "+pgx.Identifier{p.Schema, "narrow"}.Sanitize()).Scan(&loaded); err != nil {
+		return err
+	}
+	if loaded != rows {
+		return fmt.Errorf("kiln seed loaded %d rows, want %d", loaded, rows)
+	}
+	wall, cpu, rss := medians(runs)
+	fmt.Fprintf(c.out, "`kiln seed` of one CSV file of %s narrow rows (%s MB), end to end: %s wall (first run, creating the table: %s), %s CPU, %d MB peak RSS: %s rows/s\n\n",
+		thousands(rows), strconv.FormatFloat(float64(len(csv))/1e6, 'f', 1, 64), secs(wall), secs(runs[0].Wall), secs(cpu), rss>>20,
+		thousands(int(float64(rows)/wall.Seconds())))
+	return nil
 }
 
 // fullShapeRun runs a full-shape project (tables, incremental models,
