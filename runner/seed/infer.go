@@ -57,6 +57,15 @@ func (c *column) observe(t string) {
 	c.cand = cand
 }
 
+// meet makes c what it would be had it also seen the values o has seen:
+// observe only ever takes candidates away, the same for a value whatever
+// came before it.
+func (c *column) meet(o *column) {
+	c.cand &= o.cand
+	c.lo, c.hi = min(c.lo, o.lo), max(c.hi, o.hi)
+	c.nonEmpty = c.nonEmpty || o.nonEmpty
+}
+
 // inferred is the column's type once every value is seen: the first of
 // integer, numeric, date, timestamp and boolean that all its values fit,
 // else text. A column with no value is text.

@@ -55,7 +55,14 @@ func (r *TextRows) Next() bool {
 			r.ends[c] = -1
 			continue
 		}
-		r.buf, _ = r.cols[c].typ.appendText(r.buf, v, t)
+		switch typ := &r.cols[c].typ; {
+		case typ.kind == kindText && typ.maxChars == 0 || typ.kind == kindOther:
+			r.buf = append(r.buf, v...) // as written
+		case typ.kind == kindInt && !typ.declared && canonicalInt(t):
+			r.buf = append(r.buf, t...) // as strconv.AppendInt writes it
+		default:
+			r.buf, _ = typ.appendText(r.buf, v, t)
+		}
 		r.ends[c] = len(r.buf)
 	}
 	start := 0
@@ -73,3 +80,11 @@ func (r *TextRows) Next() bool {
 // Values are the values of the row Next read, one per column, nil for
 // NULL. They are overwritten by the next call of Next.
 func (r *TextRows) Values() [][]byte { return r.vals }
+
+// canonicalInt reports whether t, an integer literal that fits an int64
+// (an inferred integer or bigint), is written as strconv.AppendInt writes
+// it: no plus sign, no leading zero, no "-0".
+func canonicalInt(t string) bool {
+	d := strings.TrimPrefix(t, "-")
+	return d != "" && t[0] != '+' && (d[0] != '0' || t == "0")
+}

@@ -1,6 +1,8 @@
 package seed
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -107,4 +109,48 @@ func BenchmarkScanText(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds(), "rows/s")
+}
+
+func TestCanonicalInt(t *testing.T) {
+	for s, want := range map[string]bool{"0": true, "7": true, "-7": true, "123": true, "-0": false, "007": false,
+		"+7": false, "-": false, "": false, "00": false} {
+		if got := canonicalInt(s); got != want {
+			t.Errorf("canonicalInt(%q) = %v", s, got)
+		}
+	}
+}
+
+// A large file is checked in parts; the types are those one pass infers,
+// whichever part holds the value that decides them.
+func TestCheckPartsInferAsOnePass(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a,b,c,d,e\n")
+	const n = 400_000 // about 8 MB, in two parts or more
+	for i := range n {
+		second := i >= n/2
+		a, big, day, flag := "1", "2", "2024-01-01", ""
+		if second && i == n-1 {
+			a, big, day, flag = "1.5", "3000000000", "2024-01-01 10:00", "true"
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s,x%d\n", a, big, day, flag, i)
+	}
+	data := []byte(b.String())
+	if runtime.GOMAXPROCS(0) < 2 || len(data)/minPartBytes < 2 {
+		t.Skip("too few CPUs or too small a file for parts")
+	}
+	tbl, err := Scan(path, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := types(tbl), "a numeric, b bigint, c text, d boolean, e text"; got != want {
+		t.Errorf("types = %s, want %s", got, want)
+	}
+	if tbl.Len() != n {
+		t.Errorf("Len = %d", tbl.Len())
+	}
+	// A ragged row in a later part is reported as in one pass.
+	bad := append(append([]byte(nil), data...), "1,2\n"...)
+	if _, err := Scan(path, bad, Options{}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("x.csv:%d: row has 2 fields, the header has 5", n+2)) {
+		t.Errorf("ragged last row: %v", err)
+	}
 }

@@ -48,7 +48,7 @@ func (sc *scanner) next() bool {
 	line, next := sc.line(sc.off)
 	if strings.IndexByte(line, '"') < 0 { // the common case: no quotes
 		for {
-			i := strings.Index(line, sc.delim)
+			i := sc.index(line)
 			if i < 0 {
 				sc.fields = append(sc.fields, line)
 				break
@@ -60,6 +60,14 @@ func (sc *scanner) next() bool {
 		return true
 	}
 	return sc.quotedRecord()
+}
+
+// index is the index of the first delimiter in line, or -1.
+func (sc *scanner) index(line string) int {
+	if len(sc.delim) == 1 {
+		return strings.IndexByte(line, sc.delim[0])
+	}
+	return strings.Index(line, sc.delim)
 }
 
 // line returns the line that starts at off, without its end ("\n", "\r\n",

@@ -10,8 +10,12 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/warehouse"
@@ -67,7 +71,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // any, is a diag.List naming the file, line and column of each problem:
 // every bad row is reported, up to 20, then how many more there are.
 func Parse(path string, data []byte, o Options) (*Table, error) {
-	t, err := Scan(path, data, o)
+	t, err := scan(path, data, string(data), o)
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +82,19 @@ func Parse(path string, data []byte, o Options) (*Table, error) {
 // Scan checks the seed file and types its columns as Parse does, with the
 // same errors, but does not convert the values: Values does, or Text
 // reads them as text. It makes one pass over the file, allocating nothing
-// per field but for quoted fields.
+// per field but for quoted fields. The Table reads data, which must not
+// change as long as the Table, its values or its text rows are used.
 func Scan(path string, data []byte, o Options) (*Table, error) {
+	return scan(path, data, unsafe.String(unsafe.SliceData(data), len(data)), o)
+}
+
+// scan is Scan, with text the same bytes as data.
+func scan(path string, data []byte, text string, o Options) (*Table, error) {
 	p := &parser{path: path}
-	t := p.parse(bytes.TrimPrefix(data, utf8BOM), o)
+	if bytes.HasPrefix(data, utf8BOM) {
+		data, text = data[len(utf8BOM):], text[len(utf8BOM):]
+	}
+	t := p.parse(data, text, o)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -135,7 +148,7 @@ type column struct {
 	nonEmpty bool  // a value that is not NULL was seen
 }
 
-func (p *parser) parse(data []byte, o Options) *Table {
+func (p *parser) parse(data []byte, text string, o Options) *Table {
 	if !p.checkBytes(data) {
 		return nil
 	}
@@ -172,8 +185,8 @@ func (p *parser) parse(data []byte, o Options) *Table {
 		return nil
 	}
 
-	t := &Table{data: string(data), body: int(r.InputOffset()), delim: delim, cols: cols, Warnings: p.warnings}
-	rows, ok := p.check(t.scanner(), cols)
+	t := &Table{data: text, body: int(r.InputOffset()), delim: delim, cols: cols, Warnings: p.warnings}
+	rows, ok := p.checkParts(t, cols)
 	if !ok {
 		// Something is wrong: read the rows again with encoding/csv,
 		// which names every problem with its line and column.
@@ -196,6 +209,63 @@ func (p *parser) parse(data []byte, o Options) *Table {
 
 // scanner reads the rows of t, after the header.
 func (t *Table) scanner() *scanner { return newScanner(t.data, t.body, t.delim) }
+
+// minPartBytes is the least part of a file worth a goroutine of its own.
+const minPartBytes = 1 << 20
+
+// checkParts checks the rows of t as check does, in parts on a few
+// goroutines when the file is large and has no quote, so that each line
+// is a row: each part infers from its own rows, and the candidate types
+// of the parts meet, which gives what one pass gives, whatever the order
+// of the values.
+func (p *parser) checkParts(t *Table, cols []column) (rows int, ok bool) {
+	body := t.data[t.body:]
+	parts := min(runtime.GOMAXPROCS(0), len(body)/minPartBytes)
+	if parts < 2 || strings.IndexByte(body, '"') >= 0 {
+		return p.check(t.scanner(), cols)
+	}
+	type part struct {
+		cols []column
+		rows int
+		ok   bool
+	}
+	results := make([]part, parts)
+	var wg sync.WaitGroup
+	start := t.body
+	for i := range parts {
+		end := len(t.data)
+		if i < parts-1 {
+			end = t.body + len(body)*(i+1)/parts
+			if nl := strings.IndexByte(t.data[end:], '\n'); nl >= 0 {
+				end += nl + 1
+			} else {
+				end = len(t.data)
+			}
+		}
+		lo := start
+		start = max(start, end)
+		res := &results[i]
+		res.cols = slices.Clone(cols)
+		if lo >= end {
+			res.ok = true
+			continue
+		}
+		wg.Go(func() {
+			res.rows, res.ok = p.check(newScanner(t.data[:end], lo, t.delim), res.cols)
+		})
+	}
+	wg.Wait()
+	for _, res := range results {
+		if !res.ok {
+			return 0, false
+		}
+		rows += res.rows
+		for c := range cols {
+			cols[c].meet(&res.cols[c])
+		}
+	}
+	return rows, true
+}
 
 // check is the pass over the rows of a file that Scan makes: it narrows
 // the types of the columns without a declared one and checks the values
