@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -74,5 +75,66 @@ func TestCopySourceChunks(t *testing.T) {
 		if cap(src.buf) > size+200 {
 			t.Errorf("read size %d: buffer grew to %d", size, cap(src.buf))
 		}
+	}
+}
+
+func TestCopyTextRowFormat(t *testing.T) {
+	for _, tc := range []struct {
+		vals [][]byte
+		want string
+	}{
+		{[][]byte{nil, []byte("plain"), []byte("-1"), []byte("t")}, "\\N\tplain\t-1\tt\n"},
+		{[][]byte{[]byte("tab\there"), []byte("new\nline\r"), []byte(`back\slash`), []byte(`\N`)}, "tab\\there\tnew\\nline\\r\tback\\\\slash\t\\\\N\n"},
+		{[][]byte{{}, []byte("é")}, "\té\n"},
+	} {
+		if got := appendCopyTextRow(nil, tc.vals); string(got) != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.vals, got, tc.want)
+		}
+	}
+}
+
+// sliceRows is a warehouse.SeedRows over values in memory.
+type sliceRows struct {
+	rows [][][]byte
+	i    int
+}
+
+func (s *sliceRows) Next() bool       { s.i++; return s.i <= len(s.rows) }
+func (s *sliceRows) Values() [][]byte { return s.rows[s.i-1] }
+
+// textCopySource hands out every row exactly once, whatever the read
+// size, and refuses a row of the wrong length.
+func TestTextCopySourceChunks(t *testing.T) {
+	cols := []warehouse.Column{{Name: "n"}, {Name: "s"}}
+	var rows [][][]byte
+	var want strings.Builder
+	for i := 0; i < 1000; i++ {
+		rows = append(rows, [][]byte{[]byte(fmt.Sprint(i)), []byte(strings.Repeat("x\t", i%37))})
+		want.Write(appendCopyTextRow(nil, rows[i]))
+	}
+	for _, size := range []int{1, 7, 100, 65531} {
+		src := &textCopySource{rows: &sliceRows{rows: rows}, cols: cols}
+		var b strings.Builder
+		buf := make([]byte, size)
+		for {
+			n, err := src.Read(buf)
+			b.Write(buf[:n])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b.String() != want.String() {
+			t.Errorf("read size %d: %d bytes, want %d", size, b.Len(), want.Len())
+		}
+		if cap(src.buf) > 2*size+200 { // a read's worth and a row, as append grows it
+			t.Errorf("read size %d: buffer grew to %d", size, cap(src.buf))
+		}
+	}
+	src := &textCopySource{rows: &sliceRows{rows: [][][]byte{{[]byte("1")}}}, cols: cols}
+	if _, err := src.Read(make([]byte, 100)); err == nil || err.Error() != "row 1 has 1 values for 2 columns" || src.encodeErr() != err {
+		t.Errorf("short row: %v", err)
 	}
 }
