@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/jinja"
@@ -57,10 +56,11 @@ func isYAMLFile(p string) bool {
 }
 
 // discoverModels reads every .sql file of the model paths, and notes the
-// property files found there.
+// property files found there. Files are read while the walk goes on.
 func (l *loader) discoverModels() {
 	type found struct{ file, dir string }
 	var sqls []found
+	r := l.startReading()
 	for _, dir := range l.p.ModelPaths {
 		l.walkFiles(dir, func(file string) {
 			switch {
@@ -70,14 +70,11 @@ func (l *loader) discoverModels() {
 				l.diags = append(l.diags, diag.Warnf(file, 0, "Python models are not supported; kiln skips this file"))
 			case path.Ext(file) == ".sql":
 				sqls = append(sqls, found{file, dir})
+				r.add(file)
 			}
 		})
 	}
-	files := make([]string, len(sqls))
-	for i, f := range sqls {
-		files[i] = f.file
-	}
-	srcs, ok := l.readFiles(files)
+	srcs, ok := r.finish()
 	for i, f := range sqls {
 		if !ok[i] {
 			continue
@@ -94,32 +91,81 @@ func (l *loader) discoverModels() {
 	sort.SliceStable(l.p.Models, func(i, j int) bool { return l.p.Models[i].Path < l.p.Models[j].Path })
 }
 
-// readers is how many files readFiles reads at once.
+// readers is how many files are read at once.
 const readers = 4
 
-// readFiles reads files a few at a time, since a project has thousands,
-// and reports failures as readFile does; ok[i] says whether files[i] was
-// read.
-func (l *loader) readFiles(files []string) (srcs []string, ok []bool) {
-	srcs, ok = make([]string, len(files)), make([]bool, len(files))
-	errs := make([]error, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(readers, len(files)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
-				data, err := fs.ReadFile(l.fsys, files[i])
-				srcs[i], errs[i] = string(data), err
+// readBatchSize is how many files the walk hands the readers at a time.
+const readBatchSize = 64
+
+// fileReader reads files a few at a time while they are being found,
+// since a project has thousands of them and listing directories takes a
+// while too.
+type fileReader struct {
+	l       *loader
+	batches []*readBatch // in the order of the files
+	pending *readBatch   // not handed out yet
+	work    chan *readBatch
+	wg      sync.WaitGroup
+}
+
+// readBatch is files read by one reader; srcs[i] and errs[i] are what
+// reading files[i] gave.
+type readBatch struct {
+	files []string
+	srcs  []string
+	errs  []error
+}
+
+func (l *loader) startReading() *fileReader {
+	r := &fileReader{l: l, work: make(chan *readBatch, readers)}
+	for range readers {
+		r.wg.Go(func() {
+			for b := range r.work {
+				b.srcs, b.errs = make([]string, len(b.files)), make([]error, len(b.files))
+				for i, f := range b.files {
+					data, err := fs.ReadFile(l.fsys, f)
+					b.srcs[i], b.errs[i] = string(data), err
+				}
 			}
 		})
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			l.diags = append(l.diags, diag.Errorf(files[i], 0, "cannot read: %s", pathErr(err)))
-			continue
+	return r
+}
+
+// add queues file to be read.
+func (r *fileReader) add(file string) {
+	if r.pending == nil {
+		r.pending = &readBatch{files: make([]string, 0, readBatchSize)}
+	}
+	r.pending.files = append(r.pending.files, file)
+	if len(r.pending.files) == readBatchSize {
+		r.flush()
+	}
+}
+
+func (r *fileReader) flush() {
+	if r.pending != nil {
+		r.batches = append(r.batches, r.pending)
+		r.work <- r.pending
+		r.pending = nil
+	}
+}
+
+// finish waits for every file added and returns their contents in the
+// order they were added, reporting failures as readFile does; ok[i] says
+// whether the i-th file was read.
+func (r *fileReader) finish() (srcs []string, ok []bool) {
+	r.flush()
+	close(r.work)
+	r.wg.Wait()
+	for _, b := range r.batches {
+		for i, err := range b.errs {
+			if err != nil {
+				r.l.diags = append(r.l.diags, diag.Errorf(b.files[i], 0, "cannot read: %s", pathErr(err)))
+			}
+			srcs = append(srcs, b.srcs[i])
+			ok = append(ok, err == nil)
 		}
-		ok[i] = true
 	}
 	return srcs, ok
 }
