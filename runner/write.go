@@ -165,7 +165,7 @@ func parallel(n int, f func(i int)) {
 }
 
 func withDefaults(n *Node) map[string]any {
-	out := map[string]any{}
+	out := make(map[string]any, len(n.Config)+5)
 	for k, v := range n.Config {
 		out[k] = v
 	}
