@@ -24,8 +24,14 @@ import (
 // target is about) and by part:
 //
 //	go test ./runner/warehouse/postgres -run '^$' -bench BenchmarkSeedLoad -benchtime 3x
-func BenchmarkSeedLoad(b *testing.B) {
-	const n = 1_000_000
+func BenchmarkSeedLoad(b *testing.B) { seedLoad(b, b.N, 1_000_000) }
+
+// TestSeedLoadBenchmark runs BenchmarkSeedLoad's body once on 1,000 rows,
+// so that `go test` keeps it working.
+func TestSeedLoadBenchmark(t *testing.T) { seedLoad(onceB{t}, 1, 1_000) }
+
+// seedLoad is BenchmarkSeedLoad's body: loops runs over n rows.
+func seedLoad(b benchmark, loops, n int) {
 	ctx := context.Background()
 	s := newSchema(b)
 	data := narrowSeedCSV(n)
@@ -35,7 +41,7 @@ func BenchmarkSeedLoad(b *testing.B) {
 
 	var scan, loadText, parse, loadValues, copyRaw time.Duration
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for range loops {
 		// What the runner does.
 		b.StopTimer()
 		runtime.GC() // each run starts from the same heap
@@ -51,7 +57,7 @@ func BenchmarkSeedLoad(b *testing.B) {
 		start = time.Now()
 		res, err := testWH.LoadSeedText(ctx, sd, tbl.Text())
 		loadText += time.Since(start)
-		if err != nil || res.RowsAffected != n {
+		if err != nil || res.RowsAffected != int64(n) {
 			b.Fatalf("kiln, text: %d rows, %v", res.RowsAffected, err)
 		}
 
@@ -70,7 +76,7 @@ func BenchmarkSeedLoad(b *testing.B) {
 		start = time.Now()
 		res, err = testWH.LoadSeed(ctx, sd)
 		loadValues += time.Since(start)
-		if err != nil || res.RowsAffected != n {
+		if err != nil || res.RowsAffected != int64(n) {
 			b.Fatalf("kiln, values: %d rows, %v", res.RowsAffected, err)
 		}
 
@@ -97,12 +103,12 @@ func BenchmarkSeedLoad(b *testing.B) {
 		copied, err := conn.Conn().CopyFrom(ctx, plain, []string{"id", "name", "amount"}, pgx.CopyFromRows(raw))
 		copyRaw += time.Since(start)
 		conn.Release()
-		if err != nil || copied != n {
+		if err != nil || copied != int64(n) {
 			b.Fatalf("raw CopyFrom: %d rows, %v", copied, err)
 		}
 	}
 	b.StopTimer()
-	rows := float64(n) * float64(b.N)
+	rows := float64(n) * float64(loops)
 	b.ReportMetric(rows/(scan+loadText).Seconds(), "kiln-parse+load-rows/s")
 	b.ReportMetric(rows/scan.Seconds(), "scan-rows/s")
 	b.ReportMetric(rows/loadText.Seconds(), "load-text-rows/s")
