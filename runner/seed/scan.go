@@ -12,6 +12,7 @@ import "strings"
 type scanner struct {
 	s      string // the data
 	off    int    // where the next record starts
+	start  int    // where the record next read starts
 	delim  string // the delimiter, UTF-8 encoded
 	fields []string
 	buf    []byte // a quoted field being unquoted
@@ -44,6 +45,7 @@ func (sc *scanner) next() bool {
 		}
 		break
 	}
+	sc.start = sc.off
 	sc.fields = sc.fields[:0]
 	line, next := sc.line(sc.off)
 	if strings.IndexByte(line, '"') < 0 { // the common case: no quotes
