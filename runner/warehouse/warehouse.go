@@ -242,3 +242,23 @@ func (e *QueryError) Error() string {
 	}
 	return msg
 }
+
+// SeedRowError is a value of a seed's row that the warehouse refused. Row
+// counts the rows as they were given (s.Rows, or SeedRows), from 1; the
+// runner, which has the file, turns it into the file's line.
+type SeedRowError struct {
+	Row     int
+	Column  string // the column of the value; "" when the warehouse did not say
+	Message string // what the warehouse said, e.g. `invalid input syntax for type uuid: "x" [SQLSTATE 22P02]`
+	Err     error  // the warehouse's own error, if any
+}
+
+func (e *SeedRowError) Error() string {
+	msg := fmt.Sprintf("row %d of the seed's data (after the header)", e.Row)
+	if e.Column != "" {
+		msg += fmt.Sprintf(", column %q", e.Column)
+	}
+	return msg + ": " + e.Message
+}
+
+func (e *SeedRowError) Unwrap() error { return e.Err }

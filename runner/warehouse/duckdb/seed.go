@@ -98,12 +98,12 @@ func (r *run) appendRows(ctx context.Context, tmp warehouse.Relation, cols []see
 			for j, v := range row {
 				if vals[j], err = cols[j].encode(v); err != nil {
 					_ = app.Close()
-					return fmt.Errorf("row %d of the seed's data (after the header), column %q: %w", i+1, cols[j].Name, err)
+					return &warehouse.SeedRowError{Row: i + 1, Column: cols[j].Name, Message: err.Error(), Err: err}
 				}
 			}
 			if err := app.AppendRow(vals...); err != nil {
 				_ = app.Close()
-				return fmt.Errorf("row %d of the seed's data (after the header): %w", i+1, err)
+				return &warehouse.SeedRowError{Row: i + 1, Message: err.Error(), Err: err}
 			}
 		}
 		if err := app.Close(); err != nil {
@@ -134,8 +134,8 @@ func (r *run) convert(ctx context.Context, tmp warehouse.Relation, c seedColumn)
 		return err
 	}
 	if found {
-		return fmt.Errorf("row %d of the seed's data (after the header), column %q: DuckDB cannot read %s as %s",
-			row, c.Name, literal(shorten(value, 100)), c.Type)
+		return &warehouse.SeedRowError{Row: int(row), Column: c.Name,
+			Message: fmt.Sprintf("DuckDB cannot read %s as %s", literal(shorten(value, 100)), c.Type)}
 	}
 	_, err = r.exec(ctx, plain(r.header, "alter table "+rel(tmp)+" alter column "+ident(c.Name)+" type "+c.Type,
 		"convert column "+ident(c.Name)+" of the seed to "+c.Type))

@@ -4,6 +4,7 @@ package duckdb
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,30 +81,37 @@ func TestSeedBadValueKeepsOldTable(t *testing.T) {
 		name string
 		s    warehouse.Seed
 		err  string
+		// the row and column of a warehouse.SeedRowError; 0 for another error
+		row    int
+		column string
 	}{
 		{"not a uuid", seed("codes", []warehouse.Column{col("id", "integer"), col("uid", "uuid")},
 			[]any{int64(1), "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}, []any{int64(2), "not-a-uuid"}),
-			`row 2 of the seed's data (after the header), column "uid": DuckDB cannot read 'not-a-uuid' as uuid`},
+			`row 2 of the seed's data (after the header), column "uid": DuckDB cannot read 'not-a-uuid' as uuid`, 2, "uid"},
 		{"integer out of range", seed("codes", []warehouse.Column{col("id", "integer")},
 			[]any{int64(1)}, []any{int64(1) << 40}),
-			`row 2 of the seed's data (after the header), column "id": 1099511627776 is out of range for a 32-bit integer`},
+			`row 2 of the seed's data (after the header), column "id": 1099511627776 is out of range for a 32-bit integer`, 2, "id"},
 		{"decimal too wide", seed("codes", []warehouse.Column{col("price", "numeric(4,2)")},
 			[]any{"123.45"}),
-			`row 1 of the seed's data (after the header), column "price": 12345e-2 does not fit DECIMAL(4,2)`},
+			`row 1 of the seed's data (after the header), column "price": 12345e-2 does not fit DECIMAL(4,2)`, 1, "price"},
 		{"numeric NaN", seed("codes", []warehouse.Column{col("x", "numeric")},
 			[]any{"NaN"}),
-			`seed "s"."codes": row 1, column "x": "NaN" is not a number DuckDB's DECIMAL can hold`},
+			`seed "s"."codes": row 1 of the seed's data (after the header), column "x": "NaN" is not a number DuckDB's DECIMAL can hold`, 1, "x"},
 		{"ragged", seed("codes", []warehouse.Column{col("id", "integer"), col("b", "text")},
 			[]any{int64(1)}),
-			`row 1 of seed "s"."codes" has 1 values for 2 columns`},
+			`row 1 of seed "s"."codes" has 1 values for 2 columns`, 0, ""},
 		{"same name twice", seed("codes", []warehouse.Column{col("id", "integer"), col("ID", "text")}),
-			`seed "s"."codes" has columns "id" and "ID", which DuckDB takes for the same name`},
+			`seed "s"."codes" has columns "id" and "ID", which DuckDB takes for the same name`, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := loadSeed(t, w, tt.s)
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("err =\n%v\nwant it to contain\n%s", err, tt.err)
+			}
+			var rowErr *warehouse.SeedRowError
+			if ok := errors.As(err, &rowErr); ok != (tt.row > 0) || ok && (rowErr.Row != tt.row || rowErr.Column != tt.column) {
+				t.Errorf("SeedRowError: %#v, want row %d, column %q", rowErr, tt.row, tt.column)
 			}
 			want(t, w, `select id, uid::varchar from s.code_view`, "1|1b4e28ba-2fa1-11d2-883f-0016d3cca427")
 			if got := strings.Join(relationsIn(t, w), ","); got != "code_view,codes" {

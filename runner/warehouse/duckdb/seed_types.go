@@ -173,7 +173,7 @@ func sizeDecimals(rows [][]any, i int, name string) (precision, scale int, err e
 		}
 		d, err := parseDecimal(row[i])
 		if err != nil {
-			return 0, 0, fmt.Errorf("row %d, column %q: %w", r+1, name, err)
+			return 0, 0, &warehouse.SeedRowError{Row: r + 1, Column: name, Message: err.Error(), Err: err}
 		}
 		scale = max(scale, d.scale())
 		intDigits = max(intDigits, d.intDigits())

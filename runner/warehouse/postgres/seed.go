@@ -69,7 +69,7 @@ func (w *Warehouse) loadSeed(ctx context.Context, s warehouse.Seed, src copyRead
 		if _, err := r.do(ctx, createSeedTable(r.header, tmp, s.Relation, s.Columns)); err != nil {
 			return err
 		}
-		n, err := r.copyRows(ctx, copySeedRows(r.header, tmp, s.Relation, s.Columns), src)
+		n, err := r.copyRows(ctx, copySeedRows(r.header, tmp, s.Relation, s.Columns), src, tmp.Name, s.Columns)
 		if err != nil {
 			return err
 		}
@@ -89,8 +89,9 @@ func (w *Warehouse) loadSeed(ctx context.Context, s warehouse.Seed, src copyRead
 	return res, err
 }
 
-// copyRows sends the COPY statement st and streams src to it.
-func (r *run) copyRows(ctx context.Context, st step, src copyReader) (int64, error) {
+// copyRows sends the COPY statement st and streams src to it, into table
+// (the name, in st's schema) of columns cols.
+func (r *run) copyRows(ctx context.Context, st step, src copyReader, table string, cols []warehouse.Column) (int64, error) {
 	r.statements = append(r.statements, st.SQL)
 	tag, err := r.tx.Conn().PgConn().CopyFrom(ctx, src, st.SQL)
 	if err := src.encodeErr(); err != nil {
@@ -98,7 +99,7 @@ func (r *run) copyRows(ctx context.Context, st step, src copyReader) (int64, err
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return 0, &copyError{what: st.What, err: pgErr}
+		return 0, copyRowError(st.What, pgErr, table, cols)
 	}
 	if err != nil {
 		return 0, r.explain(st, err)
@@ -178,22 +179,3 @@ func (c *textCopySource) Read(p []byte) (int, error) {
 }
 
 func (c *textCopySource) encodeErr() error { return c.err }
-
-// copyError is the server refusing a row of a seed. Besides the message it
-// gives the server's context, which names the row and the column; COPY
-// numbers the rows after the header from 1, which is not the file's line
-// when the header or a field spans lines, so the error says so.
-type copyError struct {
-	what string
-	err  *pgconn.PgError
-}
-
-func (e *copyError) Error() string {
-	msg := fmt.Sprintf("%s: %s", e.what, pgMessage(e.err, false))
-	if e.err.Where != "" {
-		msg += " (" + e.err.Where + "; COPY numbers the rows after the header from 1)"
-	}
-	return fmt.Sprintf("%s [SQLSTATE %s]", msg, e.err.Code)
-}
-
-func (e *copyError) Unwrap() error { return e.err }
