@@ -138,3 +138,41 @@ Feature: seeds
     And the output contains "seeds/rates.csv:2"
     And the output contains "abc"
     And the table "rates" has 1 row
+
+  Scenario: a value only the database refuses names the file's line and column, and keeps the old table
+    Given a project "shop"
+    And the file "seeds/devices.csv" containing:
+      """
+      id,note
+      a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,first
+      """
+    And the file "seeds/properties.yml" containing:
+      """
+      version: 2
+      seeds:
+        - name: devices
+          config:
+            column_types:
+              id: uuid
+      """
+    When I run "kiln seed"
+    Then the exit code is 0
+    # kiln does not check uuids itself: the database refuses the value in
+    # the third row, which a quoted note spanning two lines and a blank
+    # line put on line 6 of the file.
+    Given the file "seeds/devices.csv" containing:
+      """
+      id,note
+      a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,"a note
+      on two lines"
+
+      b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,third
+      not-a-uuid,fourth
+      """
+    When I run "kiln seed"
+    Then the exit code is 1
+    And the output contains "seeds/devices.csv:6:1: column "id": "
+    And the output contains "not-a-uuid"
+    And the output does not contain "after the header"
+    And the line for "{schema}.devices" contains "ERROR"
+    And the table "devices" has 1 row

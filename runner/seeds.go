@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/seed"
@@ -39,9 +40,10 @@ func (c *Compiled) addSeeds() {
 }
 
 // loadSeed reads and checks the CSV file, then replaces the seed's table
-// atomically. A malformed file fails this seed with file, line and column,
-// and leaves the old table. A warehouse that takes rows as text gets them
-// straight from the file as it loads them; another gets them converted.
+// atomically. A malformed file, or a value the warehouse refuses, fails
+// this seed with file, line and column, and leaves the old table. A
+// warehouse that takes rows as text gets them straight from the file as it
+// loads them; another gets them converted.
 func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
 	nr := NodeResult{RowsAffected: -1}
 	data, err := fs.ReadFile(os.DirFS(x.compiled.projectDir), n.Seed.Path)
@@ -76,10 +78,33 @@ func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Cat
 		br, err = x.wh.LoadSeed(ctx, s)
 	}
 	x.runFiles.add(x.compiled, n, br.Statements)
+	var rowErr *warehouse.SeedRowError
+	if errors.As(err, &rowErr) {
+		return nr, seedRowError(n, t, rowErr)
+	}
 	if err != nil {
 		return nr, err
 	}
 	nr.Status, nr.RowsAffected = Success, br.RowsAffected
 	nr.Message = fmt.Sprintf("INSERT %d", br.RowsAffected)
 	return nr, nil
+}
+
+// seedRowError names the line and the column of the file where the value
+// of a row that the warehouse refused is: the warehouse counts the rows it
+// was given, which the header, blank lines and quoted fields spanning
+// lines set apart from the file's lines.
+func seedRowError(n *Node, t *seed.Table, e *warehouse.SeedRowError) error {
+	c := slices.IndexFunc(t.Columns, func(c warehouse.Column) bool { return c.Name == e.Column })
+	line, col := t.Position(e.Row, c)
+	if line == 0 {
+		return e // not a row of the file: cannot happen
+	}
+	msg := e.Message
+	if e.Column != "" {
+		msg = fmt.Sprintf("column %q: %s", e.Column, msg)
+	}
+	d := diag.Errorf(n.Seed.Path, line, "%s", msg)
+	d.Col, d.Node = col, n.ID
+	return d
 }
