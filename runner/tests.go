@@ -70,16 +70,17 @@ type testJob struct {
 	tests []compiledTest
 }
 
-// compiledTest is one enabled generic test of a testJob, compiled or not.
+// compiledTest is one enabled generic test of a testJob: its node, ready
+// to be added, or why there is none.
 type compiledTest struct {
 	g        *testgen.Generic
-	deps     map[string]bool
 	compiled testgen.Compiled
+	node     *Node // nil after an error or when its config disables it
 	err      error
 }
 
-// compile parses the job's tests and compiles the enabled ones. It only
-// reads c.
+// compile parses the job's tests, compiles the enabled ones and makes
+// their nodes. It only reads c.
 func (j *testJob) compile(c *Compiled, e *Engine) {
 	gens, diags := testgen.Parse(j.spec)
 	j.diags = diags
@@ -89,7 +90,19 @@ func (j *testJob) compile(c *Compiled, e *Engine) {
 		}
 		ctx, deps := c.testContext(e, g.UniqueID)
 		compiled, err := testgen.Compile(c.env, g, j.rel, ctx)
-		j.tests = append(j.tests, compiledTest{g: g, deps: deps, compiled: compiled, err: err})
+		t := compiledTest{g: g, compiled: compiled, err: err}
+		if err == nil && compiled.Config.Enabled {
+			if c.Nodes[g.AttachedID] != nil {
+				deps[g.AttachedID] = true
+			}
+			fqn := append(append([]string{}, j.parentFQN[:len(j.parentFQN)-1]...), g.Name)
+			t.node = newTestNode(&Node{
+				ID: g.UniqueID, Name: g.Name, Path: g.File, FQN: fqn,
+				CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, g.File, g.Alias+".sql"),
+				test:         &testSpec{compiled: compiled, alias: g.Alias, attached: g.AttachedID},
+			}, deps)
+		}
+		j.tests = append(j.tests, t)
 	}
 }
 
@@ -151,7 +164,7 @@ func (c *Compiled) addGenericTests(e *Engine, j *testJob) diag.List {
 	}
 	errs := j.diags.Errors()
 	for _, t := range j.tests {
-		g, compiled, deps := t.g, t.compiled, t.deps
+		g, compiled := t.g, t.compiled
 		if t.err != nil {
 			errs.Add(t.err)
 			continue
@@ -166,15 +179,7 @@ func (c *Compiled) addGenericTests(e *Engine, j *testJob) diag.List {
 			errs = append(errs, &diag.Diagnostic{File: g.File, Line: g.Line, Message: "two tests are both named " + g.Name, Hint: "give one of them a name:"})
 			continue
 		}
-		if c.Nodes[g.AttachedID] != nil {
-			deps[g.AttachedID] = true
-		}
-		fqn := append(append([]string{}, j.parentFQN[:len(j.parentFQN)-1]...), g.Name)
-		c.addTestNode(&Node{
-			ID: g.UniqueID, Name: g.Name, Path: g.File, FQN: fqn,
-			CompiledPath: path.Join(c.Project.TargetPath, "compiled", c.Project.Name, g.File, g.Alias+".sql"),
-			test:         &testSpec{compiled: compiled, alias: g.Alias, attached: g.AttachedID},
-		}, deps)
+		c.addNode(t.node)
 	}
 	return errs
 }
@@ -229,6 +234,12 @@ func (c *Compiled) testContext(e *Engine, id string) (jinja.Context, map[string]
 }
 
 func (c *Compiled) addTestNode(n *Node, deps map[string]bool) {
+	c.addNode(newTestNode(n, deps))
+}
+
+// newTestNode completes n, a test node depending on deps. It touches
+// nothing but n, so that generic tests are made in parallel.
+func newTestNode(n *Node, deps map[string]bool) *Node {
 	n.Kind = KindTest
 	n.SQL = n.test.compiled.SQL
 	if n.rawSource == "" {
@@ -244,6 +255,11 @@ func (c *Compiled) addTestNode(n *Node, deps map[string]bool) {
 	}
 	n.Config = cfg
 	n.DependsOn = sortedKeys(deps)
+	return n
+}
+
+// addNode puts n, with its dependencies, in the nodes and the graph.
+func (c *Compiled) addNode(n *Node) {
 	c.Nodes[n.ID] = n
 	c.Graph.Add(n.ID)
 	for _, d := range n.DependsOn {
