@@ -176,3 +176,9 @@ Feature: seeds
     And the output does not contain "after the header"
     And the line for "{schema}.devices" contains "ERROR"
     And the table "devices" has 1 row
+    When I run "kiln seed --log-format json"
+    Then the exit code is 1
+    And the JSON log has a "node_finished" event for "seed.shop.devices" with "error_file" equal to "seeds/devices.csv"
+    And the JSON log has a "node_finished" event for "seed.shop.devices" with "error_line" equal to "6"
+    And the JSON log has a "node_finished" event for "seed.shop.devices" with "error_column" equal to "1"
+    And the JSON file "target/run_results.json" has "results[unique_id=seed.shop.devices].error_position.line" equal to "6"

@@ -230,9 +230,13 @@ func (x *execution) execute(ctx context.Context, n *Node, catalog warehouse.Cata
 			file = n.Path
 		}
 		var qe *warehouse.QueryError
-		if errors.As(err, &qe) && qe.Line > 0 {
+		var d *diag.Diagnostic
+		switch {
+		case errors.As(err, &qe) && qe.Line > 0:
 			nr.Position = &Position{File: file, Line: qe.Line, Col: qe.Col}
-		} else {
+		case errors.As(err, &d) && d.File != "": // a seed's file, line and column
+			nr.Position = &Position{File: d.File, Line: d.Line, Col: d.Col}
+		default:
 			nr.Position = &Position{File: file}
 		}
 		if ctx.Err() != nil {
