@@ -179,14 +179,14 @@ func (c *Compiled) cachedResult(e *Engine, m *project.Model, provisional map[str
 		if sum, hashed := varHash(v, ok); !hashed || sum != r.Hash {
 			return jinja.Result{}, nil, nil, false
 		}
-		in.vars[r.Name] = v
+		in.readVar(r.Name, v)
 	}
 	for _, r := range ent.Env {
 		v, ok := e.lookupEnv(r.Name)
 		if envHash(v, ok) != r.Hash {
 			return jinja.Result{}, nil, nil, false
 		}
-		in.env[r.Name] = v
+		in.readEnv(r.Name, v)
 	}
 	cfg := make(map[string]any, len(ent.Config))
 	for _, p := range ent.Config {

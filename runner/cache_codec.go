@@ -82,7 +82,9 @@ func decodeCacheFile(data string, key [32]byte) (map[string]*cacheSpan, bool) {
 }
 
 func encodeEntry(e *cacheEntry) string {
-	b := append([]byte(nil), e.Source[:]...)
+	// Room for the SQL and a little more, so that most entries are encoded
+	// without growing the buffer.
+	b := append(make([]byte, 0, len(e.Source)+len(e.SQL)+512), e.Source[:]...)
 	b = appendString(b, e.SQL)
 	b = binary.AppendUvarint(b, uint64(e.ConfigLine))
 	b = appendPairs(b, e.Config)

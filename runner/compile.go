@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"path"
 	"runtime"
 	"sort"
@@ -83,6 +84,7 @@ type Compiled struct {
 	// profileTarget is the target as the profile gives it, before
 	// --threads: what project.Load saw.
 	profileTarget map[string]any
+	targetMap     map[string]any // Target.Map(), once
 }
 
 // depth says how far compile goes.
@@ -138,6 +140,7 @@ func (e *Engine) load(ctx context.Context, opts Options, d depth) (*Compiled, er
 		macros:        newMacroIndex(proj.Macros),
 		reads:         reads,
 		profileTarget: loadOpts.Target,
+		targetMap:     target.Map(),
 	}
 	if opts.State != "" {
 		if c.prior, err = readPriorState(opts.State); err != nil {
@@ -361,12 +364,12 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 		},
 		Var: func(name string) (any, bool) {
 			v, ok := c.lookupVar(name)
-			read.vars[name] = v
+			read.readVar(name, v)
 			return v, ok
 		},
 		EnvVar: func(name string) (string, bool) {
 			v, ok := e.lookupEnv(name)
-			read.env[name] = v
+			read.readEnv(name, v)
 			return v, ok
 		},
 		This:    &this,
@@ -411,8 +414,14 @@ func (c *Compiled) lookupVar(name string) (any, bool) {
 }
 
 // targetContext is the template's target: the profile target after
-// --threads is applied, without its password.
-func (c *Compiled) targetContext() map[string]any { return c.Target.Map() }
+// --threads is applied, without its password. Each render gets a copy of
+// the map made once by load, as a template could change it.
+func (c *Compiled) targetContext() map[string]any {
+	if c.targetMap == nil {
+		return c.Target.Map()
+	}
+	return maps.Clone(c.targetMap)
+}
 
 // resolve merges each model's config() into its config, drops models that
 // disable themselves, fixes relations, checks refs and sources, and builds

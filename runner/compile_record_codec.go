@@ -25,7 +25,18 @@ const recordMagic = "kiln compile record\n"
 const recordFormat = 1
 
 func encodeRecord(r *compileRecord) []byte {
-	b := append([]byte(recordMagic), binary.AppendUvarint(nil, recordFormat)...)
+	size := len(recordMagic) + 64
+	for _, o := range r.Seen {
+		size += len(o.name) + 40
+	}
+	for _, f := range r.Outputs {
+		size += len(f.Path) + 48
+	}
+	for _, n := range r.Nodes {
+		size += len(n.NodeID) + len(n.Path) + 8
+	}
+	b := append(make([]byte, 0, size), recordMagic...)
+	b = binary.AppendUvarint(b, recordFormat)
 	b = append(b, r.Key[:]...)
 	b = binary.AppendUvarint(b, uint64(len(r.Seen)))
 	for _, o := range r.Seen {

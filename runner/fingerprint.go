@@ -18,7 +18,24 @@ type inputs struct {
 	env  map[string]string
 }
 
-func newInputs() *inputs { return &inputs{vars: map[string]any{}, env: map[string]string{}} }
+func newInputs() *inputs { return &inputs{} }
+
+// readVar notes that the render read var name and found v. The maps are
+// made on the first read: most models read nothing.
+func (in *inputs) readVar(name string, v any) {
+	if in.vars == nil {
+		in.vars = map[string]any{}
+	}
+	in.vars[name] = v
+}
+
+// readEnv notes that the render read environment variable name and found v.
+func (in *inputs) readEnv(name, v string) {
+	if in.env == nil {
+		in.env = map[string]string{}
+	}
+	in.env[name] = v
+}
 
 // macroIndex maps each macro name to the hash of the file defining it and
 // the other macros that file mentions.
@@ -139,7 +156,16 @@ func (c *Compiled) fingerprintWith(n *Node, macros map[string]string) string {
 	var vars map[string]any
 	var env map[string]string
 	if n.inputs != nil {
+		// A render's inputs encode as {} when it read nothing, as they did
+		// when the maps were always made: earlier manifests' fingerprints
+		// stay valid.
 		vars, env = n.inputs.vars, n.inputs.env
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		if env == nil {
+			env = map[string]string{}
+		}
 	}
 	src := n.source()
 	buf := fingerprintBuffers.Get().(*[]byte)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"testing"
 
@@ -20,8 +21,10 @@ func marshalFingerprint(n *Node, macros map[string]string) string {
 		Env    map[string]string `json:"env"`
 		Macros map[string]string `json:"macros"`
 	}{Source: n.source(), Config: n.Config, Macros: macros}
-	if n.inputs != nil {
-		doc.Vars, doc.Env = n.inputs.vars, n.inputs.env
+	if n.inputs != nil { // a model's inputs: maps, empty when it read nothing
+		doc.Vars, doc.Env = map[string]any{}, map[string]string{}
+		maps.Copy(doc.Vars, n.inputs.vars)
+		maps.Copy(doc.Env, n.inputs.env)
 	}
 	b, _ := json.Marshal(doc)
 	h := sha256.Sum256(b)
@@ -51,10 +54,18 @@ func TestFingerprintMatchesMarshal(t *testing.T) {
 		{"func": func() {}}, // json.Marshal fails: the hash of nothing, as before
 	}
 	inputs := []*inputs{
-		nil, newInputs(),
+		nil, newInputs(), {vars: map[string]any{}, env: map[string]string{}},
 		{vars: map[string]any{"x": "1", "y": []any{1, "two"}}, env: map[string]string{"HOME": "/root", "Q": "a\"b"}},
 	}
 	macros := []map[string]string{{}, {"cents": "abcd", "<m>": "&"}}
+	// A render that read nothing has no maps; its fingerprint is that of
+	// empty maps, which earlier kiln versions wrote.
+	lazy := &Node{rawSource: "select 1", inputs: newInputs()}
+	eager := &Node{rawSource: "select 1", inputs: newInputs()}
+	eager.inputs.vars, eager.inputs.env = map[string]any{}, map[string]string{}
+	if c.fingerprintWith(lazy, nil) != c.fingerprintWith(eager, nil) {
+		t.Error("the fingerprint of a model that read no var changed with the inputs' maps left unmade")
+	}
 	for _, src := range sources {
 		for _, cfg := range configs {
 			for _, in := range inputs {

@@ -309,13 +309,19 @@ func streamEntries[V any](s *stream, keys []string, get func(string) V, appendVa
 	for i := range done {
 		done[i] = make(chan *chunk, 1)
 	}
+	// Each chunk in flight has a buffer of its own; a buffer goes back to
+	// buffers when its chunk is written, so that a few buffers, grown to
+	// the size of a chunk once, serve the whole map.
 	workers := runtime.GOMAXPROCS(0)
-	slots := make(chan struct{}, 2*workers) // chunks encoded but not yet written
+	buffers := make(chan []byte, 2*workers)
+	for range cap(buffers) {
+		buffers <- nil
+	}
 	go func() {
 		for i := range n {
-			slots <- struct{}{}
+			buf := <-buffers
 			go func() {
-				c := &chunk{}
+				c := &chunk{data: buf[:0]}
 				for j, k := range keys[i*chunkSize : min(len(keys), (i+1)*chunkSize)] {
 					c.data = appendKey(c.data, k, j == 0 && i == 0)
 					v := get(k)
@@ -330,11 +336,11 @@ func streamEntries[V any](s *stream, keys []string, get func(string) V, appendVa
 	s.raw("{")
 	for i := range n {
 		c := <-done[i]
-		<-slots
 		if c.err != nil && s.err == nil {
 			s.err = c.err
 		}
 		s.write(c.data)
+		buffers <- c.data
 	}
 	s.raw("}")
 }
