@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -39,18 +38,6 @@ func (c *Compiled) writeCompiled() error {
 		files = append(files, artifacts.File{Path: targetFile(c.projectDir, n.CompiledPath), Data: n.SQL})
 	}
 	return artifacts.WriteDerived(files, compiledWriters)
-}
-
-// writeRun writes the statements that materialized n into target/run/.
-func (c *Compiled) writeRun(n *Node, statements []string) error {
-	if len(statements) == 0 {
-		return nil
-	}
-	rel := path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Path)
-	if n.Kind == KindTest { // several tests share a YAML file: use each one's own name
-		rel = path.Join(c.Project.TargetPath, "run", strings.TrimPrefix(n.CompiledPath, path.Join(c.Project.TargetPath, "compiled")+"/"))
-	}
-	return artifacts.WriteFile(targetFile(c.projectDir, rel), []byte(strings.Join(statements, ";\n\n")+";\n"))
 }
 
 // manifest describes every enabled node and source.
