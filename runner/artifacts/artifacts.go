@@ -150,8 +150,8 @@ func WriteJSON(path string, v any) error {
 
 // WriteFile writes data to path atomically, creating the directory.
 func WriteFile(path string, data []byte) error {
-	return WriteWith(path, func(w io.Writer) error {
-		_, err := w.Write(data)
+	return replace(path, func(f *os.File) error {
+		_, err := f.Write(data)
 		return err
 	})
 }
@@ -160,6 +160,17 @@ func WriteFile(path string, data []byte) error {
 // then renames it over path, so that a reader sees the old file or the new
 // one, never a part. It creates the directory.
 func WriteWith(path string, write func(io.Writer) error) error {
+	return replace(path, func(f *os.File) error {
+		w := bufio.NewWriterSize(f, 256<<10)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+}
+
+// replace is WriteWith with the temporary file itself.
+func replace(path string, write func(*os.File) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -170,12 +181,8 @@ func WriteWith(path string, write func(io.Writer) error) error {
 	// CreateTemp makes the file readable by its owner only; artifacts are
 	// read by other users too (a scheduler's log collector), as dbt's are.
 	err = f.Chmod(0o644)
-	w := bufio.NewWriterSize(f, 256<<10)
 	if err == nil {
-		err = write(w)
-	}
-	if err == nil {
-		err = w.Flush()
+		err = write(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
