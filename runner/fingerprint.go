@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/kiln-dev/kiln/runner/jinja"
+
+	"github.com/kiln-dev/kiln/internal/jsonenc"
 )
 
 // inputs are what a node's rendered SQL depends on besides its file: the
@@ -173,7 +175,7 @@ func (c *Compiled) fingerprintWith(n *Node, macros map[string]string) string {
 	b := (*buf)[:0]
 	defer func() { *buf = b[:0] }()
 	b = append(b, `{"source":`...)
-	b = appendJSONString(b, src)
+	b = jsonenc.AppendString(b, src)
 	ok := true
 	b = append(b, `,"config":`...)
 	if b, ok = fingerprintJSON(b, n.Config); ok {

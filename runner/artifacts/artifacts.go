@@ -7,11 +7,14 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"time"
+
+	"github.com/kiln-dev/kiln/internal/jsonenc"
 )
 
 // Metadata heads every artifact.
@@ -201,7 +204,7 @@ func replace(path string, write func(*os.File) error) error {
 func WriteManifest(path string, m *Manifest) error {
 	var ids []string
 	if m.Nodes != nil {
-		ids = sortedKeys(m.Nodes)
+		ids = slices.Sorted(maps.Keys(m.Nodes))
 	}
 	return writeManifest(path, &ManifestStream{
 		Metadata: m.Metadata, NodeIDs: ids, Node: func(id string) ManifestNode { return m.Nodes[id] },
@@ -249,15 +252,6 @@ func writeManifest(path string, m *ManifestStream, nullNodes bool) error {
 	})
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // stream writes JSON piece by piece, keeping the first error.
 type stream struct {
 	w   io.Writer
@@ -299,7 +293,7 @@ func streamMap[V any](s *stream, m map[string]V, appendValue func(b []byte, v *V
 		s.raw("null")
 		return
 	}
-	streamEntries(s, sortedKeys(m), func(k string) V { return m[k] }, appendValue)
+	streamEntries(s, slices.Sorted(maps.Keys(m)), func(k string) V { return m[k] }, appendValue)
 }
 
 // streamEntries writes the object whose keys are keys, in that order, and
@@ -330,7 +324,7 @@ func streamEntries[V any](s *stream, keys []string, get func(string) V, appendVa
 			go func() {
 				c := &chunk{data: buf[:0]}
 				for j, k := range keys[i*chunkSize : min(len(keys), (i+1)*chunkSize)] {
-					c.data = appendKey(c.data, k, j == 0 && i == 0)
+					c.data = jsonenc.AppendKey(c.data, k, j == 0 && i == 0)
 					v := get(k)
 					if c.data, c.err = appendValue(c.data, &v); c.err != nil {
 						break
@@ -359,7 +353,9 @@ func appendMarshal[V any](b []byte, v *V) ([]byte, error) {
 }
 
 // appendStringList is appendStrings as streamMap takes it.
-func appendStringList(b []byte, list *[]string) ([]byte, error) { return appendStrings(b, *list), nil }
+func appendStringList(b []byte, list *[]string) ([]byte, error) {
+	return jsonenc.AppendStrings(b, *list), nil
+}
 
 // appendNode is (*ManifestNode).appendJSON as streamMap takes it.
 func appendNode(b []byte, n *ManifestNode) ([]byte, error) { return n.appendJSON(b) }

@@ -2,7 +2,6 @@ package artifacts
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -16,26 +15,6 @@ func trickyStrings() []string {
 	return []string{
 		"", "plain", `quote " backslash \ slash /`, "<html> & </html>", "\b\f\n\r\t\x00\x1f\x7f",
 		"line\u2028para\u2029end", "é ü 日本 🎉", "bad \xff\xfe utf8 \xc3", "\xe2\x80", all.String(),
-	}
-}
-
-func TestAppendJSONStringIsMarshal(t *testing.T) {
-	for _, s := range trickyStrings() {
-		want, _ := json.Marshal(s)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
-		}
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 2000 {
-		b := make([]byte, r.IntN(12))
-		for i := range b {
-			b[i] = byte(r.IntN(256))
-		}
-		want, _ := json.Marshal(string(b))
-		if got := appendJSONString(nil, string(b)); string(got) != string(want) {
-			t.Fatalf("appendJSONString(%q) = %s, want %s", b, got, want)
-		}
 	}
 }
 
