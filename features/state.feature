@@ -94,6 +94,29 @@ Feature: state, retry, defer and named selectors
     And the output does not contain "shop.orders"
     And the file "prod-state/manifest.json" does not contain "PGPASSWORD"
 
+  Scenario: state:modified finds an incremental model whose var is read only when it is incremental
+    The first render of a model runs with is_incremental() false, so a var
+    read only in the incremental branch is found in the model's file.
+    Given the file "models/recent_orders.sql" containing:
+      """
+      {{ config(materialized='incremental', unique_key='id') }}
+      select id, amount from {{ ref('stg_orders') }}
+      {% if is_incremental() %}
+      where id > {{ var('since_id', 0) }}
+      {% endif %}
+      """
+    When I run "kiln run"
+    Then the exit code is 0
+    Given the directory "target" is copied to "prod-state"
+    When I run "kiln ls -s state:modified --state prod-state"
+    Then the exit code is 0
+    And the output does not contain "shop."
+    When I run "kiln ls -s state:modified --state prod-state --vars '{since_id: 1}'"
+    Then the exit code is 0
+    And the output contains "shop.recent_orders"
+    And the output does not contain "shop.revenue"
+    And the output does not contain "shop.orders"
+
   Scenario: --defer reads unselected parents from the production schema
     Given the profile has a target "prod" with schema "{schema}_prod"
     When I run "kiln run --target prod"

@@ -380,7 +380,29 @@ func (c *Compiled) render(e *Engine, m *project.Model, provisional map[string]wa
 		ctx.IsIncremental = c.Nodes[id].Incremental
 	}
 	res, err := c.env.Render(jinja.File{Path: m.Path, Source: m.Source}, ctx)
+	if err == nil && !final {
+		c.readLiterals(e, m.Source, read)
+	}
 	return res, handed, read, err
+}
+
+// readLiterals adds to read the vars and environment variables src names
+// literally that the render did not read, such as those of a branch it did
+// not take (literal_reads.go).
+func (c *Compiled) readLiterals(e *Engine, src string, read *inputs) {
+	vars, env := literalReads(src)
+	for _, name := range vars {
+		if _, seen := read.vars[name]; !seen {
+			v, _ := c.lookupVar(name)
+			read.readVar(name, v)
+		}
+	}
+	for _, name := range env {
+		if _, seen := read.env[name]; !seen {
+			v, _ := e.lookupEnv(name)
+			read.readEnv(name, v)
+		}
+	}
 }
 
 // needsRerender reports whether the first render of n used a relation that
