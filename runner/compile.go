@@ -85,6 +85,9 @@ type Compiled struct {
 	// --threads: what project.Load saw.
 	profileTarget map[string]any
 	targetMap     map[string]any // Target.Map(), once
+	// fingerprintScratch holds the buffers of fingerprintWith, which writes
+	// a document about as long as the node's file for every node.
+	fingerprintScratch sync.Pool
 }
 
 // depth says how far compile goes.

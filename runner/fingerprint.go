@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
-	"sync"
 
 	"github.com/kiln-dev/kiln/runner/jinja"
 
@@ -170,8 +169,11 @@ func (c *Compiled) fingerprintWith(n *Node, macros map[string]string) string {
 		}
 	}
 	src := n.source()
-	buf := fingerprintBuffers.Get().(*[]byte)
-	defer fingerprintBuffers.Put(buf)
+	buf, _ := c.fingerprintScratch.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer c.fingerprintScratch.Put(buf)
 	b := (*buf)[:0]
 	defer func() { *buf = b[:0] }()
 	b = append(b, `{"source":`...)
@@ -195,10 +197,6 @@ func (c *Compiled) fingerprintWith(n *Node, macros map[string]string) string {
 	h := sha256.Sum256(doc)
 	return hex.EncodeToString(h[:])
 }
-
-// fingerprintBuffers holds the scratch buffers of fingerprintWith, which
-// writes a document about as long as the node's file for every node.
-var fingerprintBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // source is the node's file text.
 func (n *Node) source() string {

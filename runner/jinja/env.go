@@ -16,6 +16,7 @@ package jinja
 import (
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -41,6 +42,10 @@ type Env struct {
 	empty  *exec.Template // emptyName, for gonja's renderer (see execute)
 
 	gonjaCalls bool // every call evaluated by gonja, no literalCall: for tests
+
+	// lexers keeps the lexers of renders that succeeded, whose token arrays
+	// serve the next template (see render).
+	lexers sync.Pool
 }
 
 // NewEnv parses the macro files once. Every macro they define becomes

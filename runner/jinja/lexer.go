@@ -3,7 +3,6 @@ package jinja
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,8 +25,7 @@ import (
 // kiln's error messages depend on the exact tokens. TestLexMatchesGonja
 // and FuzzLex compare the two lexers.
 func lex(src string) []*tokens.Token {
-	l := lexers.Get().(*lexer)
-	defer lexers.Put(l)
+	l := &lexer{}
 	// The tokens are copied out of the lexer's arrays, which it reuses.
 	toks := l.lex(src)
 	vals := make([]tokens.Token, len(toks))
@@ -59,8 +57,6 @@ func (l *lexer) lex(src string) []*tokens.Token {
 	}
 	return l.ptrs
 }
-
-var lexers = sync.Pool{New: func() any { return &lexer{} }}
 
 // normalize is gonja's normalizeInput for kiln's configuration: newlines
 // become "\n" and one final newline is dropped (keep_trailing_newline off).

@@ -73,7 +73,7 @@ func (e *Env) render(file, src string, ctx Context) (res Result, d *diag.Diagnos
 	// strings and plain values), so the lexer and the tokens the tree
 	// pointed into can serve the next template. After an error they are
 	// left to the garbage collector, in case the error kept a token.
-	lexers.Put(l)
+	e.lexers.Put(l)
 	st.res.SQL = out.String()
 	return st.res, nil
 }
@@ -111,7 +111,10 @@ func (e *Env) parse(file, src string) (root *nodes.Template, l *lexer, d *diag.D
 			root, l, d = nil, nil, &diag.Diagnostic{File: file, Message: panicError(p).Error()}
 		}
 	}()
-	l = lexers.Get().(*lexer)
+	l, _ = e.lexers.Get().(*lexer)
+	if l == nil {
+		l = &lexer{}
+	}
 	stream := tokens.NewStream(l.lex(src))
 	root, err := parser.NewParser(file, stream, e.cfg, sourceLoader{name: file, source: src}, e.engine.ControlStructures).Parse()
 	if err != nil {
