@@ -34,7 +34,7 @@ func (e *Engine) compile(ctx context.Context, opts Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.writeCompiled(); err != nil {
+	if c.compiledStamps, err = c.writeCompiled(); err != nil {
 		return nil, err
 	}
 	if err := e.writeArtifacts(c, newInvocationID(), "compile", nil); err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kiln-dev/kiln/dag"
+	"github.com/kiln-dev/kiln/runner/artifacts"
 	"github.com/kiln-dev/kiln/runner/diag"
 	"github.com/kiln-dev/kiln/runner/jinja"
 	"github.com/kiln-dev/kiln/runner/project"
@@ -88,6 +89,9 @@ type Compiled struct {
 	// fingerprintScratch holds the buffers of fingerprintWith, which writes
 	// a document about as long as the node's file for every node.
 	fingerprintScratch sync.Pool
+	// compiledStamps are the stamps of the compiled files Compile wrote,
+	// by path, for the compile record.
+	compiledStamps map[string]artifacts.Stamp
 }
 
 // depth says how far compile goes.

@@ -53,7 +53,7 @@ type compileRecord struct {
 // stampedFile is a file kiln wrote, relative to the project, and its stamp.
 type stampedFile struct {
 	Path  string
-	Stamp fileStamp
+	Stamp artifacts.Stamp
 }
 
 // CompileResult is what Compile did.
@@ -159,7 +159,7 @@ func (e *Engine) compileUnchanged(opts Options) (*CompileResult, bool) {
 		return nil, false
 	}
 	// The manifest is new; record its stamp, or drop the record.
-	if stamp, ok := stampOf(manifest); ok {
+	if stamp, ok := artifacts.StampOf(manifest); ok {
 		rec.Manifest.Stamp = stamp
 		if artifacts.WriteFile(file, encodeRecord(rec)) != nil {
 			os.Remove(file)
@@ -187,7 +187,7 @@ func (r *compileRecord) stillSeen(fsys projectFS) bool {
 func (r *compileRecord) outputsInPlace(dir string) bool {
 	files := append(r.Outputs[:len(r.Outputs):len(r.Outputs)], r.Manifest)
 	return allOf(len(files), func(i int, _ *[]byte) bool {
-		stamp, ok := stampOf(targetFile(dir, files[i].Path))
+		stamp, ok := artifacts.StampOf(targetFile(dir, files[i].Path))
 		return ok && stamp == files[i].Stamp
 	})
 }
@@ -238,9 +238,15 @@ func (c *Compiled) writeRecord(e *Engine, opts Options, in *inputLog, res *Compi
 		}
 	}
 	rec.Manifest = stampedFile{Path: path.Join(c.Project.TargetPath, "manifest.json")}
+	// The compiled files' stamps come from writing them; a file without one
+	// and the manifest are looked at.
 	files := append(rec.Outputs[:len(rec.Outputs):len(rec.Outputs)], rec.Manifest)
 	stamped := allOf(len(files), func(i int, _ *[]byte) bool {
-		stamp, ok := stampOf(targetFile(c.projectDir, files[i].Path))
+		if s, ok := c.compiledStamps[files[i].Path]; ok && s != (artifacts.Stamp{}) && i < len(rec.Outputs) {
+			files[i].Stamp = s
+			return true
+		}
+		stamp, ok := artifacts.StampOf(targetFile(c.projectDir, files[i].Path))
 		files[i].Stamp = stamp
 		return ok
 	})

@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/binary"
 
+	"github.com/kiln-dev/kiln/runner/artifacts"
 	"github.com/kiln-dev/kiln/runner/diag"
 )
 
@@ -116,6 +117,6 @@ func decodeRecord(data string) (*compileRecord, bool) {
 
 func (d *decoder) stamped() stampedFile {
 	f := stampedFile{Path: d.str()}
-	f.Stamp = fileStamp{Size: d.varint(), Mtime: d.varint(), Ctime: d.varint(), Ino: d.varint()}
+	f.Stamp = artifacts.Stamp{Size: d.varint(), Mtime: d.varint(), Ctime: d.varint(), Ino: d.varint()}
 	return f
 }

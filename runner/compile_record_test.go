@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kiln-dev/kiln/runner/artifacts"
 	"github.com/kiln-dev/kiln/runner/diag"
 )
 
@@ -191,8 +192,8 @@ func TestCompileRecordCodec(t *testing.T) {
 		Key:      [32]byte{1, 2, 3},
 		Seen:     []observed{{observation{opRead, "models/a.sql"}, [32]byte{9}}, {observation{opList, "models"}, [32]byte{8}}},
 		Env:      []inputRead{{Name: "REGION", Hash: [32]byte{7}}},
-		Outputs:  []stampedFile{{Path: "target/compiled/a.sql", Stamp: fileStamp{Size: 10, Mtime: -1, Ctime: 1 << 60, Ino: 42}}},
-		Manifest: stampedFile{Path: "target/manifest.json", Stamp: fileStamp{Size: 1}},
+		Outputs:  []stampedFile{{Path: "target/compiled/a.sql", Stamp: artifacts.Stamp{Size: 10, Mtime: -1, Ctime: 1 << 60, Ino: 42}}},
+		Manifest: stampedFile{Path: "target/manifest.json", Stamp: artifacts.Stamp{Size: 1}},
 		Nodes:    []CompiledFile{{NodeID: "model.shop.a", Path: "target/compiled/a.sql"}, {NodeID: "seed.shop.s"}},
 		Warnings: []diag.Diagnostic{{File: "models/a.sql", Line: 3, Col: 4, Node: "model.shop.a", Message: "m", Hint: "h", Severity: diag.Warning}},
 	}

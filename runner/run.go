@@ -69,7 +69,7 @@ func (e *Engine) execute(ctx context.Context, opts Options, command string) (*Ru
 				Message: "--full-refresh does not rebuild " + n.Name + ": its config says full_refresh: false; an increment is applied instead"}})
 		}
 	}
-	if err := c.writeCompiled(); err != nil {
+	if _, err := c.writeCompiled(); err != nil {
 		return nil, err
 	}
 	onStart, err := c.renderRunHooks(e, "on-run-start", c.Project.OnRunStart)

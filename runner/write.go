@@ -27,17 +27,28 @@ func targetFile(projectDir, rel string) string {
 const compiledWriters = 4
 
 // writeCompiled writes the compiled SQL of every selected node, leaving
-// alone the files that already hold it.
-func (c *Compiled) writeCompiled() error {
+// alone the files that already hold it, and returns the stamp of each file
+// by its path relative to the project.
+func (c *Compiled) writeCompiled() (map[string]artifacts.Stamp, error) {
 	files := make([]artifacts.File, 0, len(c.Selected))
+	paths := make([]string, 0, len(c.Selected))
 	for _, id := range c.Selected {
 		n := c.Nodes[id]
 		if n.CompiledPath == "" { // seeds have no compiled SQL
 			continue
 		}
 		files = append(files, artifacts.File{Path: targetFile(c.projectDir, n.CompiledPath), Data: n.SQL})
+		paths = append(paths, n.CompiledPath)
 	}
-	return artifacts.WriteDerived(files, compiledWriters)
+	stamps, err := artifacts.WriteDerived(files, compiledWriters)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]artifacts.Stamp, len(paths))
+	for i, p := range paths {
+		out[p] = stamps[i]
+	}
+	return out, nil
 }
 
 // manifest describes every enabled node and source.

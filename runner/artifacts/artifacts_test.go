@@ -48,7 +48,7 @@ func TestWriteDerived(t *testing.T) {
 	dir := t.TempDir()
 	a, b, c := filepath.Join(dir, "x", "a.sql"), filepath.Join(dir, "x", "y", "b.sql"), filepath.Join(dir, "c.sql")
 	files := []File{{a, "select 1"}, {b, "select 2"}, {c, ""}}
-	if err := WriteDerived(files, 4); err != nil {
+	if _, err := WriteDerived(files, 4); err != nil {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -59,8 +59,14 @@ func TestWriteDerived(t *testing.T) {
 	}
 	// a unchanged, b shorter, c longer.
 	files = []File{{a, "select 1"}, {b, "sel"}, {c, "select 3, 4"}}
-	if err := WriteDerived(files, 2); err != nil {
+	stamps, err := WriteDerived(files, 2)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for i, f := range files {
+		if want, ok := StampOf(f.Path); !ok || stamps[i] != want {
+			t.Errorf("%s: WriteDerived gave the stamp %+v, the file has %+v", f.Path, stamps[i], want)
+		}
 	}
 	for _, f := range files {
 		got, err := os.ReadFile(f.Path)
@@ -76,14 +82,14 @@ func TestWriteDerived(t *testing.T) {
 		t.Errorf("an unchanged file was rewritten: modification time %v, want %v", info.ModTime(), old)
 	}
 	// Same length, different text.
-	if err := WriteDerived([]File{{a, "select 9"}}, 1); err != nil {
+	if _, err := WriteDerived([]File{{a, "select 9"}}, 1); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(a); string(got) != "select 9" {
 		t.Errorf("a = %q", got)
 	}
 	// A file in the way of a directory is an error.
-	if err := WriteDerived([]File{{filepath.Join(c, "d.sql"), "x"}}, 1); err == nil {
+	if _, err := WriteDerived([]File{{filepath.Join(c, "d.sql"), "x"}}, 1); err == nil {
 		t.Error("writing below a file succeeded")
 	}
 }

@@ -13,11 +13,13 @@ type File struct {
 // holds its content is left alone, modification time included; the others
 // are written in place, not through a temporary file, since an interrupted
 // write only leaves a file that the next run rewrites. Directories are
-// created as needed. The error, if any, is that of the first failing file
-// in the order given.
-func WriteDerived(files []File, workers int) error {
+// created as needed. It returns the stamp of each file as it leaves it
+// (zero where that is not known), and the error, if any, of the first
+// failing file in the order given.
+func WriteDerived(files []File, workers int) ([]Stamp, error) {
 	workers = max(1, min(workers, len(files)))
 	errs := make([]error, len(files))
+	stamps := make([]Stamp, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -26,7 +28,7 @@ func WriteDerived(files []File, workers int) error {
 			defer wg.Done()
 			var buf []byte
 			for i := range next {
-				errs[i] = writeDerived(files[i].Path, files[i].Data, &buf)
+				stamps[i], errs[i] = writeDerived(files[i].Path, files[i].Data, &buf)
 			}
 		}()
 	}
@@ -37,8 +39,8 @@ func WriteDerived(files []File, workers int) error {
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return stamps, nil
 }

@@ -8,26 +8,27 @@ import (
 )
 
 // writeDerived makes path hold data, reading it first to leave it alone
-// when it already does. buf is scratch space kept between calls. It uses
+// when it already does, and returns the file's stamp. buf is scratch space
+// kept between calls. It uses
 // bare system calls (open, fstat, pread or pwrite, close): os.File adds a
 // poller registration and several fcntl calls per file, which a compile
 // of tens of thousands of models pays for each one.
-func writeDerived(path, data string, buf *[]byte) error {
+func writeDerived(path, data string, buf *[]byte) (Stamp, error) {
 	fd, err := openRW(path)
 	if err == syscall.ENOENT {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
+			return Stamp{}, err
 		}
 		fd, err = openRW(path)
 	}
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: path, Err: err}
+		return Stamp{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	err = fillDerived(fd, path, data, buf)
+	stamp, err := fillDerived(fd, path, data, buf)
 	if cerr := syscall.Close(fd); err == nil && cerr != nil {
 		err = &fs.PathError{Op: "close", Path: path, Err: cerr}
 	}
-	return err
+	return stamp, err
 }
 
 func openRW(path string) (int, error) {
@@ -39,11 +40,11 @@ func openRW(path string) (int, error) {
 	}
 }
 
-// fillDerived makes the open file fd hold data.
-func fillDerived(fd int, path, data string, buf *[]byte) error {
+// fillDerived makes the open file fd hold data, and returns its stamp.
+func fillDerived(fd int, path, data string, buf *[]byte) (Stamp, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return &fs.PathError{Op: "stat", Path: path, Err: err}
+		return Stamp{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if st.Size == int64(len(data)) {
 		if cap(*buf) < len(data) {
@@ -52,10 +53,10 @@ func fillDerived(fd int, path, data string, buf *[]byte) error {
 		b := (*buf)[:len(data)]
 		same, err := preadFull(fd, b)
 		if err != nil {
-			return &fs.PathError{Op: "read", Path: path, Err: err}
+			return Stamp{}, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if same && string(b) == data {
-			return nil
+			return statStamp(&st), nil
 		}
 	}
 	for off := 0; off < len(data); {
@@ -64,16 +65,19 @@ func fillDerived(fd int, path, data string, buf *[]byte) error {
 			continue
 		}
 		if err != nil {
-			return &fs.PathError{Op: "write", Path: path, Err: err}
+			return Stamp{}, &fs.PathError{Op: "write", Path: path, Err: err}
 		}
 		off += n
 	}
 	if st.Size > int64(len(data)) {
 		if err := syscall.Ftruncate(fd, int64(len(data))); err != nil {
-			return &fs.PathError{Op: "truncate", Path: path, Err: err}
+			return Stamp{}, &fs.PathError{Op: "truncate", Path: path, Err: err}
 		}
 	}
-	return nil
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return Stamp{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return statStamp(&st), nil
 }
 
 // preadFull fills b from the start of fd; false if the file is shorter.

@@ -11,17 +11,18 @@ import (
 )
 
 // writeDerived makes path hold data, reading it first to leave it alone
-// when it already does. buf is scratch space kept between calls.
-func writeDerived(path, data string, buf *[]byte) error {
+// when it already does, and returns the file's stamp. buf is scratch space
+// kept between calls.
+func writeDerived(path, data string, buf *[]byte) (Stamp, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
+			return Stamp{}, err
 		}
 		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	}
 	if err != nil {
-		return err
+		return Stamp{}, err
 	}
 	same, size, err := holds(f, data, buf)
 	if err == nil && !same {
@@ -30,7 +31,11 @@ func writeDerived(path, data string, buf *[]byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return Stamp{}, err
+	}
+	stamp, _ := StampOf(path)
+	return stamp, nil
 }
 
 // holds reports whether f, at its start, holds exactly data, and its size.
