@@ -43,7 +43,7 @@ func sortUnique(ids []string) []string {
 	for _, id := range ids {
 		seen[id] = true
 	}
-	return sortedKeys(seen)
+	return sortedNames(seen)
 }
 
 // gateOnTests makes build run a node's tests before anything downstream of

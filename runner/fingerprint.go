@@ -88,7 +88,7 @@ func newMacroIndex(files []jinja.File) *macroIndex {
 func (idx *macroIndex) mentions(text string) []string {
 	seen := map[string]bool{}
 	idx.eachMention(text, func(m string) { seen[m] = true })
-	return sortedKeys(seen)
+	return sortedNames(seen)
 }
 
 // eachMention calls f for each whole word of text that is a macro name, as

@@ -32,7 +32,7 @@ func TestMentionsAsWords(t *testing.T) {
 		for _, m := range re.FindAllString(text, -1) {
 			seen[m] = true
 		}
-		want := sortedKeys(seen)
+		want := sortedNames(seen)
 		if got := idx.mentions(text); !slices.Equal(got, want) && len(got)+len(want) > 0 {
 			t.Errorf("mentions(%q) = %v, want %v", text, got, want)
 		}

@@ -254,7 +254,7 @@ func newTestNode(n *Node, deps map[string]bool) *Node {
 		cfg["tags"] = list
 	}
 	n.Config = cfg
-	n.DependsOn = sortedKeys(deps)
+	n.DependsOn = sortedNames(deps)
 	return n
 }
 
