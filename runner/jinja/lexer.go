@@ -24,25 +24,13 @@ import (
 // a name after a number may back up over the dot), since the parser and
 // kiln's error messages depend on the exact tokens. TestLexMatchesGonja
 // and FuzzLex compare the two lexers.
-func lex(src string) []*tokens.Token {
-	l := &lexer{}
-	// The tokens are copied out of the lexer's arrays, which it reuses.
-	toks := l.lex(src)
-	vals := make([]tokens.Token, len(toks))
-	for i, t := range toks {
-		vals[i] = *t
-	}
-	out := make([]*tokens.Token, len(vals), len(vals)+1) // room for the stream's EOF
-	for i := range vals {
-		out[i] = &vals[i]
-	}
-	return out
-}
+func lex(src string) []*tokens.Token { return new(lexer).lex(src) }
 
 // lex is lex into l's own arrays: the tokens stay valid until l lexes
-// again, so l must not go back to the pool while anything (a parsed tree)
-// points into them. A render keeps its lexer until the tree is dropped
-// (see Env.render), which saves allocating the tokens of every template.
+// again, so l must not be reused while anything (a parsed tree) points
+// into them. A render keeps its lexer until the tree is dropped, then
+// returns it to its Env (see Env.render), which saves allocating the
+// tokens of every template.
 func (l *lexer) lex(src string) []*tokens.Token {
 	l.reset(normalize(src))
 	for state := stateFn((*lexer).lexData); state != nil; {
