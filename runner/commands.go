@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -10,10 +11,13 @@ import (
 // compile, it only writes the manifest's metadata (compile_record.go).
 func (e *Engine) Compile(ctx context.Context, opts Options) (*CompileResult, error) {
 	opts.command = "compile"
-	if res, ok := e.compileUnchanged(opts); ok {
-		return res, nil
+	file := recordFile(opts)
+	if file != "" {
+		if res, ok := e.compileUnchanged(opts, file); ok {
+			return res, nil
+		}
+		os.Remove(file) // a full compile: the record goes until it is written anew
 	}
-	removeRecord(opts)
 	rec, in := e.recording()
 	c, err := rec.compile(ctx, opts)
 	if err != nil {
@@ -23,7 +27,7 @@ func (e *Engine) Compile(ctx context.Context, opts Options) (*CompileResult, err
 	for i, id := range c.Selected {
 		res.Nodes[i] = CompiledFile{NodeID: id, Path: c.Nodes[id].CompiledPath}
 	}
-	c.writeRecord(e, opts, in, res)
+	c.writeRecord(e, opts, file, in, res)
 	return res, nil
 }
 

@@ -117,19 +117,26 @@ func recordPath(dir, targetPath string) string {
 	return targetFile(dir, path.Join(targetPath, recordName))
 }
 
-// compileUnchanged is the compile that finds nothing changed since the one
-// that wrote the record; false when something did, or cannot be known.
-func (e *Engine) compileUnchanged(opts Options) (*CompileResult, bool) {
+// recordFile is where a compile with opts looks for its record and writes
+// it; "" when it may not use one, or dbt_project.yml cannot be read.
+func recordFile(opts Options) string {
 	if !recordable(opts) {
-		return nil, false
+		return ""
 	}
 	dir := projectDir(opts)
-	fsys := newProjectFS(dir)
-	targetPath, err := project.ReadTargetPath(fsys)
+	targetPath, err := project.ReadTargetPath(os.DirFS(dir))
 	if err != nil {
-		return nil, false
+		return ""
 	}
-	file := recordPath(dir, targetPath)
+	return recordPath(dir, targetPath)
+}
+
+// compileUnchanged is the compile that finds nothing changed since the one
+// that wrote the record in file; false when something did, or cannot be
+// known.
+func (e *Engine) compileUnchanged(opts Options, file string) (*CompileResult, bool) {
+	dir := projectDir(opts)
+	fsys := newProjectFS(dir)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, false
@@ -221,9 +228,11 @@ func allOf(n int, f func(i int, scratch *[]byte) bool) bool {
 // writeRecord records the compile c did, when it can be recorded; the old
 // record was removed before the load. A failure to write only costs the
 // next compile its shortcut.
-func (c *Compiled) writeRecord(e *Engine, opts Options, in *inputLog, res *CompileResult) {
+func (c *Compiled) writeRecord(e *Engine, opts Options, file string, in *inputLog, res *CompileResult) {
 	seen, complete := c.reads.observations()
-	if !complete || !recordable(opts) {
+	// The record goes where the next compile will look: not when the
+	// rendered target-path is not the one dbt_project.yml spells.
+	if !complete || file == "" || file != recordPath(c.projectDir, c.Project.TargetPath) {
 		return
 	}
 	key, ok := e.recordKey(opts, c.profileTarget)
@@ -255,16 +264,7 @@ func (c *Compiled) writeRecord(e *Engine, opts Options, in *inputLog, res *Compi
 	}
 	copy(rec.Outputs, files)
 	rec.Manifest = files[len(files)-1]
-	_ = artifacts.WriteFile(recordPath(c.projectDir, c.Project.TargetPath), encodeRecord(rec))
-}
-
-// removeRecord removes the record of the project in dir, if any, before a
-// compile that may write other files.
-func removeRecord(opts Options) {
-	dir := projectDir(opts)
-	if targetPath, err := project.ReadTargetPath(os.DirFS(dir)); err == nil {
-		os.Remove(recordPath(dir, targetPath))
-	}
+	_ = artifacts.WriteFile(file, encodeRecord(rec))
 }
 
 func projectDir(opts Options) string {
