@@ -1,21 +1,19 @@
 package runner
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
+
+	"github.com/kiln-dev/kiln/runner/artifacts"
 )
 
 // runFiles writes target/run/, the statements that materialized each node,
 // on a goroutine of its own, so that a node's connection goes back to work
-// without waiting for the file system. Each file is written in place
-// (create or truncate, write, close: three system calls), not through a
-// temporary file and a rename: like target/compiled, target/run is derived
-// again on every run, and a file cut short by a crash is rewritten by the
-// next one. The first error is kept and returned by wait.
+// without waiting for the file system. Each file is written in place as
+// target/compiled's are (artifacts.WriteDerivedFile), not through a
+// temporary file and a rename: target/run is derived again on every run,
+// and a file cut short by a crash is rewritten by the next one. The first
+// error is kept and returned by wait.
 type runFiles struct {
 	queue chan runFile
 	done  chan struct{}
@@ -33,8 +31,9 @@ func startRunFiles(capacity int) *runFiles {
 	w := &runFiles{queue: make(chan runFile, max(capacity, 1)), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
+		var buf []byte
 		for f := range w.queue {
-			if err := writeInPlace(f.path, f.data); err != nil && w.err == nil {
+			if err := artifacts.WriteDerivedFile(f.path, f.data, &buf); err != nil && w.err == nil {
 				w.err = err
 			}
 		}
@@ -67,23 +66,4 @@ func (c *Compiled) runFilePath(n *Node) string {
 		return path.Join(c.Project.TargetPath, "run", strings.TrimPrefix(n.CompiledPath, path.Join(c.Project.TargetPath, "compiled")+"/"))
 	}
 	return path.Join(c.Project.TargetPath, "run", c.Project.Name, n.Path)
-}
-
-// writeInPlace makes name hold data, creating its directory if needed.
-func writeInPlace(name, data string) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return err
-		}
-		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -44,3 +44,10 @@ func WriteDerived(files []File, workers int) ([]Stamp, error) {
 	}
 	return stamps, nil
 }
+
+// WriteDerivedFile is WriteDerived for one file, on the caller's goroutine;
+// buf is scratch space the caller keeps between calls.
+func WriteDerivedFile(path, data string, buf *[]byte) error {
+	_, err := writeDerived(path, data, buf)
+	return err
+}
