@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 
@@ -46,15 +45,7 @@ func (c *Compiled) addSeeds() {
 // loads them; another gets them converted.
 func (x *execution) loadSeed(ctx context.Context, n *Node, catalog warehouse.Catalog) (NodeResult, error) {
 	nr := NodeResult{RowsAffected: -1}
-	data, err := fs.ReadFile(os.DirFS(x.compiled.projectDir), n.Seed.Path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nr, diag.Errorf(n.Seed.Path, 0, "cannot read: %v", err)
-	}
-	t, err := seed.Scan(n.Seed.Path, data, n.Seed.ParseOptions())
+	t, err := n.Seed.ReadTable(os.DirFS(x.compiled.projectDir))
 	if err != nil {
 		return nr, err
 	}

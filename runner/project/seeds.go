@@ -70,13 +70,14 @@ func (s *Seed) ParseOptions() seed.Options {
 }
 
 // ReadTable reads the seed's file from fsys, the project directory, and
-// parses it. Errors are diagnostics naming the file.
+// checks and types it (seed.Scan: its values are converted on demand).
+// Errors are diagnostics naming the file.
 func (s *Seed) ReadTable(fsys fs.FS) (*seed.Table, error) {
 	data, err := fs.ReadFile(fsys, s.Path)
 	if err != nil {
 		return nil, diag.Errorf(s.Path, 0, "cannot read: %s", pathErr(err))
 	}
-	return seed.Parse(s.Path, data, s.ParseOptions())
+	return seed.Scan(s.Path, data, s.ParseOptions())
 }
 
 // seedEntryKeys are the keys of an entry of seeds: in a property file.

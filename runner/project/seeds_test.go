@@ -138,7 +138,7 @@ func TestSeedReadTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []warehouse.Column{{Name: "id", Type: "integer"}, {Name: "amount", Type: "bigint"}}
-	if !reflect.DeepEqual(tbl.Columns, want) || !reflect.DeepEqual(tbl.Rows, [][]any{{int64(1), int64(2)}}) {
+	if !reflect.DeepEqual(tbl.Columns, want) || !reflect.DeepEqual(tbl.Values(), [][]any{{int64(1), int64(2)}}) {
 		t.Errorf("table = %+v", tbl)
 	}
 	missing := &Seed{Name: "gone", Path: "seeds/gone.csv", FQN: []string{"shop", "gone"}}
